@@ -1,0 +1,6 @@
+#pragma once
+
+namespace fibdns {
+/// The project version, from CMake's project(VERSION).
+const char* version();
+}  // namespace fibdns
