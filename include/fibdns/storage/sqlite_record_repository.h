@@ -1,0 +1,85 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fibdns/authority/record_repository.h"
+#include "fibdns/common/result.h"
+#include "fibdns/dns/a_record.h"
+
+// SQLiteCpp stays out of this header (it is linked PRIVATE): only pointers to these are held.
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace fibdns::storage {
+
+struct SqliteRecordRepositoryOptions {
+  /// How long a write waits for another connection's write lock before giving up with
+  /// Unavailable("... database is locked").
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+/// The authoritative server's durable record store: one SQLite connection (SQLiteCpp) in WAL
+/// mode with synchronous=FULL, so a change is on disk once its COMMIT returns.
+///
+/// Every write is one BEGIN IMMEDIATE ... COMMIT transaction that also bumps the zone serial
+/// (table zone_serial) by one; upsertAll() writes all its records in a single transaction (group
+/// commit: one fsync for the batch). All statements are prepared once, in open().
+///
+/// Errors: a store failure (busy/locked, I/O, full disk...) is Unavailable with SQLite's reason;
+/// a record the schema rejects (TTL above 2147483647) is InvalidArgument; a row that cannot be
+/// decoded is Internal. Nothing throws.
+///
+/// Thread-safe: calls are serialised on the one connection by an internal mutex.
+class SqliteRecordRepository final : public authority::RecordRepository {
+ public:
+  /// Opens or creates the database at `path` (a file path, or ":memory:"), sets the pragmas,
+  /// applies the embedded migrations and prepares the statements. Errors name the path, e.g.
+  ///   Unavailable("cannot open database /x/y.db: unable to open database file"),
+  ///   FailedPrecondition("database /x.db has schema version 7, newer than this binary's 2;
+  ///                       refusing to start").
+  static Result<std::unique_ptr<SqliteRecordRepository>> open(const std::string& path);
+  static Result<std::unique_ptr<SqliteRecordRepository>> open(
+      const std::string& path, const SqliteRecordRepositoryOptions& options);
+
+  ~SqliteRecordRepository() override;
+  SqliteRecordRepository(const SqliteRecordRepository&) = delete;
+  SqliteRecordRepository& operator=(const SqliteRecordRepository&) = delete;
+
+  Status upsert(const dns::ARecord& record) override;
+  Status upsertAll(const std::vector<dns::ARecord>& records) override;
+  Result<std::optional<dns::ARecord>> find(std::string_view name,
+                                           dns::RecordType type) const override;
+  Result<std::vector<dns::ARecord>> list() const override;
+  Result<bool> remove(std::string_view name, dns::RecordType type) override;
+  Result<std::uint32_t> changeSerial() const override;
+
+  /// The path given to open().
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Statements;
+
+  SqliteRecordRepository(std::string path, std::unique_ptr<SQLite::Database> db,
+                         std::unique_ptr<Statements> statements);
+
+  // Runs `write` between BEGIN IMMEDIATE and COMMIT; rolls back when anything fails.
+  template <typename Write>
+  Status inTransaction(std::string_view what, Write&& write);
+  void bindAndUpsert(const dns::ARecord& record);
+
+  std::string path_;
+  mutable std::mutex mutex_;
+  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<Statements> statements_;  // declared after db_: finalised before it closes
+};
+
+}  // namespace fibdns::storage
