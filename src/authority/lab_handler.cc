@@ -1,0 +1,95 @@
+#include "fibdns/authority/lab_handler.h"
+
+#include <cassert>
+#include <variant>
+#include <vector>
+
+#include "fibdns/common/logging.h"
+#include "fibdns/dns/lab_codec.h"
+
+namespace fibdns::authority {
+namespace lab = dns::lab;
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+std::string describe(const dns::ARecord& record) {
+  return "name=" + record.name + " value=" + record.address.toString() +
+         " ttl=" + std::to_string(record.ttl);
+}
+
+}  // namespace
+
+LabHandler::LabHandler(RecordRepository& repository, RecordCache& cache)
+    : repository_(repository), cache_(cache) {}
+
+std::string LabHandler::handle(std::string_view request) {
+  std::string reply;
+  handleBatch(std::span<const std::string_view>(&request, 1), std::span<std::string>(&reply, 1));
+  return reply;
+}
+
+void LabHandler::handleBatch(std::span<const std::string_view> requests,
+                             std::span<std::string> replies) {
+  assert(requests.size() == replies.size() && "one reply slot per request");
+  std::vector<lab::Request> parsed;
+  parsed.reserve(requests.size());
+  std::vector<dns::ARecord> registrations;
+  for (std::string_view request : requests) {
+    parsed.push_back(lab::parseRequest(request));
+    if (const auto* registration = std::get_if<lab::Registration>(&parsed.back())) {
+      registrations.push_back(registration->record);
+    }
+  }
+
+  // Commit first: no reply of this batch leaves before its registrations are durable.
+  Status committed = Status::ok();
+  if (registrations.size() == 1) {
+    committed = repository_.upsert(registrations.front());
+  } else if (!registrations.empty()) {
+    committed = repository_.upsertAll(registrations);
+  }
+  if (!registrations.empty()) {
+    if (committed.isOk()) {
+      for (const dns::ARecord& record : registrations) {
+        cache_.put(record);
+        log::info("lab", "registered " + describe(record));
+      }
+      if (auto serial = repository_.changeSerial(); serial) {
+        cache_.setSerial(*serial);
+      }
+    } else {
+      log::warn("lab", "registration of " + std::to_string(registrations.size()) +
+                           " record(s) failed: " + committed.message());
+    }
+  }
+
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    replies[i] = std::visit(
+        Overloaded{
+            [&](const lab::Registration&) {
+              return committed.isOk() ? lab::encodeRegistrationSucceeded()
+                                      : lab::encodeRegistrationFailed(
+                                            "store unavailable: " + committed.message());
+            },
+            [&](const lab::Query& query) {
+              const dns::ARecord* record = cache_.find(query.name);
+              if (log::enabled(log::Level::Debug)) {
+                log::debug("lab", "query name=" + query.name + (record ? " found" : " not found"));
+              }
+              return record != nullptr ? lab::encodeAnswer(*record) : lab::encodeNotFound();
+            },
+            [](const lab::Malformed& malformed) { return lab::encodeBadRequest(malformed.reason); },
+            [](const lab::RejectedRegistration& rejected) {
+              return lab::encodeRegistrationFailed(rejected.reason);
+            },
+        },
+        parsed[i]);
+  }
+}
+
+}  // namespace fibdns::authority
