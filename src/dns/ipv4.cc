@@ -1,0 +1,90 @@
+#include "fibdns/dns/ipv4.h"
+
+#include <charconv>
+#include <cstddef>
+#include <string>
+
+namespace fibdns::dns {
+namespace {
+
+// Longest echo of client text in a message, so that a hostile request cannot make a huge reply.
+constexpr std::size_t kMaxEcho = 64;
+
+// The client's text made safe for a one-line message: bytes outside printable ASCII become '?',
+// and anything past kMaxEcho bytes becomes "...".
+std::string printable(std::string_view text) {
+  std::string out;
+  const std::size_t n = text.size() < kMaxEcho ? text.size() : kMaxEcho;
+  out.reserve(n + 3);
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = text[i];
+    out.push_back(c >= 0x20 && c <= 0x7E ? c : '?');
+  }
+  if (text.size() > kMaxEcho) {
+    out += "...";
+  }
+  return out;
+}
+
+Status invalidIpv4(std::string_view text) {
+  return invalidArgument("invalid IPv4 address: " + printable(text));
+}
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+std::string Ipv4Address::toString() const {
+  // "255.255.255.255" is 15 characters.
+  char buffer[16];
+  char* out = buffer;
+  char* const end = buffer + sizeof buffer;
+  for (std::size_t i = 0; i < octets.size(); ++i) {
+    if (i != 0) {
+      *out++ = '.';
+    }
+    out = std::to_chars(out, end, octets[i]).ptr;
+  }
+  return std::string(buffer, out);
+}
+
+Result<Ipv4Address> parseIpv4(std::string_view text) {
+  if (text.empty() || text.size() > 15) {
+    return invalidIpv4(text);
+  }
+  Ipv4Address address;
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i < address.octets.size(); ++i) {
+    if (i != 0) {
+      if (pos >= text.size() || text[pos] != '.') {
+        return invalidIpv4(text);  // too few octets
+      }
+      ++pos;
+    }
+    std::size_t end = pos;
+    while (end < text.size() && isDigit(text[end])) {
+      ++end;
+    }
+    const std::size_t digits = end - pos;
+    // One to three digits; a leading zero only as the whole octet ("0"), since inet_aton reads
+    // "010" as octal 8 and we refuse to guess which the client meant.
+    if (digits == 0 || digits > 3 || (digits > 1 && text[pos] == '0')) {
+      return invalidIpv4(text);
+    }
+    unsigned value = 0;
+    for (std::size_t k = pos; k < end; ++k) {
+      value = value * 10U + static_cast<unsigned>(text[k] - '0');
+    }
+    if (value > 255U) {
+      return invalidIpv4(text);
+    }
+    address.octets[i] = static_cast<std::uint8_t>(value);
+    pos = end;
+  }
+  if (pos != text.size()) {
+    return invalidIpv4(text);  // a fifth octet, or trailing junk
+  }
+  return address;
+}
+
+}  // namespace fibdns::dns

@@ -1,0 +1,91 @@
+#include "fibdns/dns/name.h"
+
+#include <cstddef>
+#include <string>
+
+namespace fibdns::dns {
+namespace {
+
+// Longest echo of client text in a message, so that a hostile request cannot make a huge reply.
+constexpr std::size_t kMaxEcho = 64;
+
+// The client's text made safe for a one-line message: bytes outside printable ASCII become '?',
+// and anything past kMaxEcho bytes becomes "...".
+std::string printable(std::string_view text) {
+  std::string out;
+  const std::size_t n = text.size() < kMaxEcho ? text.size() : kMaxEcho;
+  out.reserve(n + 3);
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = text[i];
+    out.push_back(c >= 0x20 && c <= 0x7E ? c : '?');
+  }
+  if (text.size() > kMaxEcho) {
+    out += "...";
+  }
+  return out;
+}
+
+Status invalidName(std::string_view rule, std::string_view text) {
+  std::string message = "invalid name: ";
+  message += rule;
+  message += ": ";
+  message += printable(text);
+  return invalidArgument(std::move(message));
+}
+
+bool isLetterOrDigit(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+char toLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+}  // namespace
+
+Result<std::string> normalizeHostName(std::string_view text) {
+  std::string_view name = text;
+  if (!name.empty() && name.back() == '.') {
+    name.remove_suffix(1);  // one optional trailing dot: "fibonacci.com." is fully qualified
+  }
+  if (name.empty()) {
+    return invalidArgument("invalid name: empty");
+  }
+  if (name.size() > kMaxNameTextLength) {
+    return invalidName("longer than 253 characters", text);
+  }
+
+  std::string normalized;
+  normalized.reserve(name.size());
+  std::size_t label_start = 0;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    const bool end_of_label = i == name.size() || name[i] == '.';
+    if (!end_of_label) {
+      const char c = name[i];
+      if (!isLetterOrDigit(c) && c != '-') {
+        const char shown[] = {'\'', c >= 0x20 && c <= 0x7E ? c : '?', '\'', '\0'};
+        return invalidName(std::string("character ") + shown + " not allowed", text);
+      }
+      normalized.push_back(toLower(c));
+      continue;
+    }
+    const std::size_t length = i - label_start;
+    if (length == 0) {
+      return invalidName("empty label", text);
+    }
+    if (length > kMaxLabelLength) {
+      return invalidName("label longer than 63 characters", text);
+    }
+    if (name[label_start] == '-') {
+      return invalidName("label starts with a hyphen", text);
+    }
+    if (name[i - 1] == '-') {
+      return invalidName("label ends with a hyphen", text);
+    }
+    if (i != name.size()) {
+      normalized.push_back('.');
+    }
+    label_start = i + 1;
+  }
+  return normalized;
+}
+
+}  // namespace fibdns::dns
