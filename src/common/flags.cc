@@ -130,23 +130,31 @@ Outcome parse(std::string_view program, std::string_view description,
 }
 
 Result<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t min, std::uint64_t max) {
-  std::uint64_t value = 0;
-  const char* begin = text.data();
-  const char* end = begin + text.size();
+  // Messages are built with append(): GCC 12 warns falsely (-Wrestrict) on chained operator+.
+  auto reject = [&](std::string_view why) {
+    std::string message = "'";
+    message.append(text).append("' ").append(why);
+    return invalidArgument(std::move(message));
+  };
+  auto out_of_range = [&] {
+    std::string why = "is out of range ";
+    why.append(std::to_string(min)).append("..").append(std::to_string(max));
+    return reject(why);
+  };
   if (text.empty() || text.front() < '0' || text.front() > '9') {
-    return invalidArgument("'" + std::string(text) + "' is not a decimal number");
+    return reject("is not a decimal number");
   }
-  auto [ptr, ec] = std::from_chars(begin, end, value);
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec == std::errc::result_out_of_range) {
-    return invalidArgument("'" + std::string(text) + "' is out of range " + std::to_string(min) +
-                           ".." + std::to_string(max));
+    return out_of_range();
   }
   if (ec != std::errc() || ptr != end) {
-    return invalidArgument("'" + std::string(text) + "' is not a decimal number");
+    return reject("is not a decimal number");
   }
   if (value < min || value > max) {
-    return invalidArgument("'" + std::string(text) + "' is out of range " + std::to_string(min) +
-                           ".." + std::to_string(max));
+    return out_of_range();
   }
   return value;
 }
