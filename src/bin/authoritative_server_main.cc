@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fibdns/authority/datagram_dispatcher.h"
+#include "fibdns/authority/dns_responder.h"
 #include "fibdns/authority/lab_handler.h"
 #include "fibdns/authority/record_cache.h"
 #include "fibdns/common/flags.h"
@@ -17,6 +18,7 @@
 #include "fibdns/dns/ipv4.h"
 #include "fibdns/dns/lab_codec.h"
 #include "fibdns/net/udp_lab_client.h"
+#include "fibdns/net/tcp_server.h"
 #include "fibdns/net/udp_server.h"
 #include "fibdns/storage/migrator.h"
 #include "fibdns/storage/sqlite_record_repository.h"
@@ -30,7 +32,24 @@ struct AuthoritativeServerConfig {
   std::uint16_t port = 53533;
   std::string db_path;
   bool health_check = false;
+  authority::ZoneConfig zone;
+  std::size_t tcp_max_connections = 256;
+  std::chrono::milliseconds tcp_idle_timeout{10'000};
 };
+
+// "a.com,b.org." -> {"a.com", "b.org."}; "." stands for the root.
+std::vector<std::string> splitList(std::string_view text) {
+  std::vector<std::string> items;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    items.emplace_back(text.substr(0, comma));
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    text.remove_prefix(comma + 1);
+  }
+  return items;
+}
 
 std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
   return {
@@ -57,6 +76,46 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
            return invalidArgument("empty database path");
          }
          config.db_path = std::string(value);
+         return Status::ok();
+       }},
+      {"zone", "FIBDNS_AS_ZONE", "ZONES",
+       "comma-separated zones served over DNS; '.' (the root) makes every name ours", ".",
+       [&](std::string_view value) -> Status {
+         config.zone.apexes = splitList(value);
+         if (config.zone.apexes.empty()) {
+           return invalidArgument("no zone given");
+         }
+         return Status::ok();
+       }},
+      {"ns-name", "FIBDNS_AS_NS_NAME", "NAME",
+       "this server's host name, served as the zones' NS and SOA MNAME", "ns1.fibdns.invalid",
+       [&](std::string_view value) -> Status {
+         config.zone.primary_ns = std::string(value);
+         return Status::ok();
+       }},
+      {"hostmaster", "FIBDNS_AS_HOSTMASTER", "NAME",
+       "the zones' SOA RNAME (mailbox with the '@' written as a dot)", "hostmaster.fibdns.invalid",
+       [&](std::string_view value) -> Status {
+         config.zone.hostmaster = std::string(value);
+         return Status::ok();
+       }},
+      {"tcp-max-connections", "FIBDNS_AS_TCP_MAX_CONNECTIONS", "N",
+       "DNS-over-TCP connections served at once", "256", [&](std::string_view value) -> Status {
+         auto parsed = flags::parseUnsigned(value, 1, 10000);
+         if (!parsed) {
+           return parsed.status();
+         }
+         config.tcp_max_connections = *parsed;
+         return Status::ok();
+       }},
+      {"tcp-idle-timeout-ms", "FIBDNS_AS_TCP_IDLE_TIMEOUT_MS", "MS",
+       "close a DNS-over-TCP connection idle this long", "10000",
+       [&](std::string_view value) -> Status {
+         auto parsed = flags::parseUnsigned(value, 1, 3'600'000);
+         if (!parsed) {
+           return parsed.status();
+         }
+         config.tcp_idle_timeout = std::chrono::milliseconds(*parsed);
          return Status::ok();
        }},
       {"log-level", "FIBDNS_AS_LOG_LEVEL", "LEVEL", "debug, info, warn or error", "info",
@@ -93,8 +152,8 @@ int main(int argc, char** argv) {
   AuthoritativeServerConfig config;
   const auto options = optionTable(config);
   switch (flags::parse("authoritative-server",
-                       "The fibdns Authoritative Server: Type A records in SQLite, served over UDP "
-                       "with the lab text protocol.",
+                       "The fibdns Authoritative Server: Type A records in SQLite, served with the "
+                       "lab text protocol (UDP) and standard DNS (UDP and TCP) on one port.",
                        options, argc, argv)) {
     case flags::Outcome::ExitSuccess: return EXIT_SUCCESS;
     case flags::Outcome::ExitUsage: return 2;
@@ -140,15 +199,51 @@ int main(int argc, char** argv) {
                       " record(s), serial " + std::to_string(cache.serial()) + ", schema version " +
                       std::to_string(storage::Migrator(storage::embeddedMigrations()).latestVersion()));
 
+  auto responder = authority::DnsResponder::create(config.zone, cache);
+  if (!responder) {
+    log::error("as", "bad zone configuration: " + responder.status().message());
+    return 2;
+  }
   auto server = net::UdpServer::bind(config.bind, config.port);
   if (!server) {
     log::error("as", server.status().message());
     return EXIT_FAILURE;
   }
+  // TCP on the same port as UDP (RFC 7766); port 0 means "whatever UDP got".
+  auto tcp = net::TcpServer::listen(config.bind, (*server)->port(),
+                                    {config.tcp_max_connections, config.tcp_idle_timeout});
+  if (!tcp) {
+    log::error("as", tcp.status().message());
+    return EXIT_FAILURE;
+  }
   authority::LabHandler lab(**repository, cache);
-  authority::DatagramDispatcher dispatcher(lab);
-  log::info("as", "serving the lab protocol on udp " + config.bind + ":" +
-                      std::to_string((*server)->port()));
+  std::vector<std::uint8_t> dns_reply(authority::DnsResponder::kMaxTcpMessage);
+  authority::DatagramDispatcher dispatcher(lab, [&](std::span<const std::uint8_t> datagram) {
+    const auto size = responder->respond(
+        datagram, std::span<std::uint8_t>(dns_reply.data(), authority::DnsResponder::kEdnsPayload),
+        authority::Transport::Udp);
+    return size ? std::string(reinterpret_cast<const char*>(dns_reply.data()), *size)
+                : std::string();
+  });
+  const net::TcpServer::MessageHandler answer_tcp =
+      [&](std::span<const std::uint8_t> message) -> std::optional<std::span<const std::uint8_t>> {
+    try {
+      const auto size = responder->respond(message, dns_reply, authority::Transport::Tcp);
+      if (!size) {
+        return std::nullopt;
+      }
+      return std::span<const std::uint8_t>(dns_reply.data(), *size);
+    } catch (const std::exception& e) {
+      log::error("as", std::string("unexpected error while answering over TCP: ") + e.what());
+      return std::nullopt;
+    }
+  };
+  std::string zones;
+  for (const std::string& apex : config.zone.apexes) {
+    zones += (zones.empty() ? "" : ",") + (apex.empty() ? std::string(".") : apex);
+  }
+  log::info("as", "serving the lab protocol and DNS on udp+tcp " + config.bind + ":" +
+                      std::to_string((*server)->port()) + ", zones " + zones);
 
   std::vector<std::span<const std::uint8_t>> spans;
   const net::BatchHandler handle_batch = [&](std::span<const net::Datagram> datagrams,
@@ -170,9 +265,13 @@ int main(int argc, char** argv) {
     }
   };
 
-  pollfd fds[2] = {{(*server)->fd(), POLLIN, 0}, {signal_fd, POLLIN, 0}};
+  std::vector<pollfd> fds;
   for (;;) {
-    const int ready = ::poll(fds, 2, -1);
+    fds.clear();
+    fds.push_back({(*server)->fd(), POLLIN, 0});
+    fds.push_back({signal_fd, POLLIN, 0});
+    (*tcp)->appendPollFds(fds);
+    const int ready = ::poll(fds.data(), fds.size(), (*tcp)->nextTimeoutMs());
     if (ready < 0) {
       if (errno == EINTR) {
         continue;
@@ -190,6 +289,7 @@ int main(int argc, char** argv) {
     if ((fds[0].revents & POLLIN) != 0) {
       (*server)->drain(handle_batch);
     }
+    (*tcp)->handle(std::span<const pollfd>(fds).subspan(2), answer_tcp);
   }
   ::close(signal_fd);
   (*repository).reset();  // closes the database (checkpoints the WAL) before we say so

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <poll.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fibdns/common/result.h"
+
+namespace fibdns::net {
+
+/// DNS over TCP (RFC 7766): 2-byte length framing, several queries per connection, pipelined
+/// queries answered in order, an idle timeout and a cap on connections. Single-threaded and
+/// non-blocking: the owner's poll loop asks for the descriptors to watch and hands back the
+/// ones that are ready. Owns every socket it opens.
+class TcpServer {
+ public:
+  struct Options {
+    std::size_t max_connections = 256;
+    /// A connection with no complete query for this long is closed (RFC 7766 §6.2.3: seconds).
+    std::chrono::milliseconds idle_timeout{10'000};
+    /// Output waiting for a slow reader beyond this stops reading from that connection.
+    std::size_t max_pending_output = 256 * 1024;
+  };
+
+  /// Answers one message (without its length prefix). Returns the reply's bytes, valid until
+  /// the next call, or nullopt for "no reply". Called on the owner's thread.
+  using MessageHandler =
+      std::function<std::optional<std::span<const std::uint8_t>>(std::span<const std::uint8_t>)>;
+
+  /// Listens on an IPv4 address. Unavailable with the errno text when bind/listen fails.
+  static Result<std::unique_ptr<TcpServer>> listen(const std::string& ip, std::uint16_t port,
+                                                   Options options);
+  ~TcpServer();
+  TcpServer(const TcpServer&) = delete;
+  TcpServer& operator=(const TcpServer&) = delete;
+
+  std::uint16_t port() const;
+  std::size_t connectionCount() const { return connections_.size(); }
+
+  /// Appends the descriptors to poll (the listener and every connection) to `fds`.
+  void appendPollFds(std::vector<pollfd>& fds) const;
+  /// Handles the ready descriptors among `fds` (those appended by appendPollFds), then closes
+  /// connections that have been idle too long.
+  void handle(std::span<const pollfd> fds, const MessageHandler& handler);
+  /// Milliseconds until the next idle deadline (for the poll timeout), -1 when none.
+  int nextTimeoutMs() const;
+
+ private:
+  struct Connection {
+    int fd = -1;
+    std::vector<std::uint8_t> input;
+    std::vector<std::uint8_t> output;
+    std::size_t output_sent = 0;
+    std::chrono::steady_clock::time_point last_activity;
+    bool closing = false;  // after a bad frame or EOF: flush nothing more, close
+  };
+
+  TcpServer(int listen_fd, Options options);
+  void acceptAll();
+  void readFrom(Connection& connection, const MessageHandler& handler);
+  void writeTo(Connection& connection);
+  void closeIdleAndDead();
+
+  int listen_fd_;
+  Options options_;
+  std::vector<Connection> connections_;
+};
+
+}  // namespace fibdns::net

@@ -1,0 +1,231 @@
+#include "fibdns/net/tcp_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "fibdns/common/logging.h"
+
+namespace fibdns::net {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// RFC 1035 §4.2.2: a message shorter than a DNS header cannot be a query.
+constexpr std::size_t kMinMessage = 12;
+
+}  // namespace
+
+Result<std::unique_ptr<TcpServer>> TcpServer::listen(const std::string& ip, std::uint16_t port,
+                                                     Options options) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  if (::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) != 1) {
+    return invalidArgument("not an IPv4 address: " + ip);
+  }
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return unavailable(std::string("socket: ") + std::strerror(errno));
+  }
+  std::unique_ptr<TcpServer> server(new TcpServer(fd, options));
+  const int on = 1;
+  (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(fd, 128) != 0) {
+    return unavailable("cannot listen on TCP " + ip + ":" + std::to_string(port) + ": " +
+                       std::strerror(errno));
+  }
+  return server;
+}
+
+TcpServer::TcpServer(int listen_fd, Options options) : listen_fd_(listen_fd), options_(options) {}
+
+TcpServer::~TcpServer() {
+  for (Connection& connection : connections_) {
+    ::close(connection.fd);
+  }
+  ::close(listen_fd_);
+}
+
+std::uint16_t TcpServer::port() const {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return 0;
+  }
+  return ntohs(address.sin_port);
+}
+
+void TcpServer::appendPollFds(std::vector<pollfd>& fds) const {
+  fds.push_back({listen_fd_, POLLIN, 0});
+  for (const Connection& connection : connections_) {
+    short events = 0;
+    if (connection.output.size() - connection.output_sent < options_.max_pending_output) {
+      events |= POLLIN;
+    }
+    if (connection.output_sent < connection.output.size()) {
+      events |= POLLOUT;
+    }
+    fds.push_back({connection.fd, events, 0});
+  }
+}
+
+void TcpServer::handle(std::span<const pollfd> fds, const MessageHandler& handler) {
+  // fds mirrors appendPollFds: the listener first, then connections_ in order. Connections
+  // accepted below are appended after those and polled next time.
+  const std::size_t known = connections_.size();
+  for (std::size_t i = 1; i < fds.size() && i - 1 < known; ++i) {
+    Connection& connection = connections_[i - 1];
+    if (connection.fd != fds[i].fd) {
+      continue;
+    }
+    if ((fds[i].revents & (POLLERR | POLLNVAL)) != 0) {
+      connection.closing = true;
+      continue;
+    }
+    if ((fds[i].revents & (POLLIN | POLLHUP)) != 0) {
+      readFrom(connection, handler);
+    }
+    if (!connection.closing && connection.output_sent < connection.output.size()) {
+      writeTo(connection);
+    }
+  }
+  if (!fds.empty() && (fds[0].revents & POLLIN) != 0) {
+    acceptAll();
+  }
+  closeIdleAndDead();
+}
+
+int TcpServer::nextTimeoutMs() const {
+  if (connections_.empty()) {
+    return -1;
+  }
+  Clock::time_point oldest = connections_.front().last_activity;
+  for (const Connection& connection : connections_) {
+    oldest = std::min(oldest, connection.last_activity);
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      oldest + options_.idle_timeout - Clock::now());
+  return static_cast<int>(std::max<std::int64_t>(0, left.count()) + 1);
+}
+
+void TcpServer::acceptAll() {
+  for (;;) {
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
+        log::warn("tcp", std::string("accept: ") + std::strerror(errno));
+      }
+      return;
+    }
+    if (connections_.size() >= options_.max_connections) {
+      // At the cap: refuse the newcomer rather than starve the clients already served.
+      log::debug("tcp", "connection cap reached, closing a new connection");
+      ::close(fd);
+      continue;
+    }
+    const int on = 1;
+    (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    Connection connection;
+    connection.fd = fd;
+    connection.last_activity = Clock::now();
+    connections_.push_back(std::move(connection));
+  }
+}
+
+void TcpServer::readFrom(Connection& connection, const MessageHandler& handler) {
+  std::uint8_t buffer[16384];
+  for (;;) {
+    const ssize_t got = ::recv(connection.fd, buffer, sizeof buffer, 0);
+    if (got == 0) {
+      connection.closing = true;  // the peer closed; RFC 7766 lets us close too
+      break;
+    }
+    if (got < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        connection.closing = true;
+      }
+      break;
+    }
+    connection.input.insert(connection.input.end(), buffer, buffer + got);
+    if (static_cast<std::size_t>(got) < sizeof buffer) {
+      break;
+    }
+  }
+  // Answer every complete frame, in order.
+  std::size_t offset = 0;
+  while (!connection.closing) {
+    const std::size_t available = connection.input.size() - offset;
+    if (available < 2) {
+      break;
+    }
+    const std::size_t length =
+        (static_cast<std::size_t>(connection.input[offset]) << 8) | connection.input[offset + 1];
+    if (length < kMinMessage) {
+      log::debug("tcp", "bad frame of " + std::to_string(length) + " bytes, closing");
+      connection.closing = true;
+      break;
+    }
+    if (available - 2 < length) {
+      break;
+    }
+    const auto message = std::span<const std::uint8_t>(connection.input).subspan(offset + 2, length);
+    offset += 2 + length;
+    connection.last_activity = Clock::now();
+    if (const auto reply = handler(message); reply && !reply->empty()) {
+      connection.output.push_back(static_cast<std::uint8_t>(reply->size() >> 8));
+      connection.output.push_back(static_cast<std::uint8_t>(reply->size() & 0xff));
+      connection.output.insert(connection.output.end(), reply->begin(), reply->end());
+    }
+  }
+  connection.input.erase(connection.input.begin(),
+                         connection.input.begin() + static_cast<std::ptrdiff_t>(offset));
+  if (connection.output_sent < connection.output.size()) {
+    writeTo(connection);
+  }
+}
+
+void TcpServer::writeTo(Connection& connection) {
+  while (connection.output_sent < connection.output.size()) {
+    const ssize_t sent =
+        ::send(connection.fd, connection.output.data() + connection.output_sent,
+               connection.output.size() - connection.output_sent, MSG_NOSIGNAL);
+    if (sent < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        connection.closing = true;
+      }
+      return;
+    }
+    connection.output_sent += static_cast<std::size_t>(sent);
+    connection.last_activity = Clock::now();
+  }
+  connection.output.clear();
+  connection.output_sent = 0;
+}
+
+void TcpServer::closeIdleAndDead() {
+  const auto now = Clock::now();
+  std::erase_if(connections_, [&](const Connection& connection) {
+    const bool idle = now - connection.last_activity >= options_.idle_timeout;
+    if (connection.closing || idle) {
+      ::close(connection.fd);
+      return true;
+    }
+    return false;
+  });
+}
+
+}  // namespace fibdns::net
