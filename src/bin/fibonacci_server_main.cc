@@ -1,0 +1,217 @@
+// fibonacci-server: the composition root of the FS. Parses flags, wires FibonacciService to a
+// UDP registrar and the Pistache adapter, optionally registers itself with an AS, and serves HTTP
+// until SIGTERM/SIGINT.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fibdns/common/flags.h"
+#include "fibdns/common/logging.h"
+#include "fibdns/dns/ipv4.h"
+#include "fibdns/dns/name.h"
+#include "fibdns/fib/fibonacci.h"
+#include "fibdns/http/fibonacci_client.h"
+#include "fibdns/http/fibonacci_service.h"
+#include "fibdns/http/http_server.h"
+#include "fibdns/http/registrar.h"
+#include "fibdns/http/router.h"
+#include "fibdns/http/self_registration.h"
+#include "fibdns/net/udp_lab_client.h"
+
+namespace {
+
+using namespace fibdns;
+
+struct FibonacciServerConfig {
+  http::HttpServerOptions server;
+  http::FibonacciServiceOptions service;
+  std::string register_name;
+  std::string register_ip = "auto";
+  std::optional<std::pair<std::string, std::uint16_t>> as_address;
+  bool health_check = false;
+};
+
+Status storeUnsigned(std::string_view value, std::uint64_t min, std::uint64_t max,
+                     std::uint64_t& out) {
+  auto parsed = flags::parseUnsigned(value, min, max);
+  if (!parsed) {
+    return parsed.status();
+  }
+  out = *parsed;
+  return Status::ok();
+}
+
+std::vector<flags::Option> optionTable(FibonacciServerConfig& config) {
+  return {
+      {"bind", "FIBDNS_FS_BIND", "IPV4", "address to listen on", "0.0.0.0",
+       [&](std::string_view value) -> Status {
+         if (auto parsed = dns::parseIpv4(value); !parsed) {
+           return parsed.status();
+         }
+         config.server.bind = std::string(value);
+         return Status::ok();
+       }},
+      {"port", "FIBDNS_FS_PORT", "PORT", "HTTP port to listen on", "9090",
+       [&](std::string_view value) -> Status {
+         auto port = flags::parsePort(value);
+         if (!port) {
+           return port.status();
+         }
+         config.server.port = *port;
+         return Status::ok();
+       }},
+      {"threads", "FIBDNS_FS_THREADS", "N", "HTTP worker threads (1..64)", "2",
+       [&](std::string_view value) -> Status {
+         std::uint64_t threads = 0;
+         Status status = storeUnsigned(value, 1, 64, threads);
+         config.server.threads = static_cast<int>(threads);
+         return status;
+       }},
+      {"max-number", "FIBDNS_FS_MAX_NUMBER", "N",
+       "largest n that GET /fibonacci computes (1..10000000)", "100000",
+       [&](std::string_view value) -> Status {
+         return storeUnsigned(value, 1, fib::kMaxComputableIndex, config.service.max_number);
+       }},
+      {"register-ttl", "FIBDNS_FS_REGISTER_TTL", "SECONDS",
+       "TTL of registrations (PUT /register without ttl, and self-registration)", "10",
+       [&](std::string_view value) -> Status {
+         std::uint64_t ttl = 0;
+         Status status = storeUnsigned(value, 0, dns::kMaxTtl, ttl);
+         config.service.register_ttl = static_cast<std::uint32_t>(ttl);
+         return status;
+       }},
+      {"register-name", "FIBDNS_FS_REGISTER_NAME", "NAME",
+       "register this name with the AS at start-up (needs --as-address)", "",
+       [&](std::string_view value) -> Status {
+         if (auto name = dns::normalizeHostName(value); !name) {
+           return name.status();
+         }
+         config.register_name = std::string(value);
+         return Status::ok();
+       }},
+      {"register-ip", "FIBDNS_FS_REGISTER_IP", "IPV4|auto",
+       "address to register; auto: the local address that routes to the AS", "auto",
+       [&](std::string_view value) -> Status {
+         if (value != "auto") {
+           if (auto parsed = dns::parseIpv4(value); !parsed) {
+             return parsed.status();
+           }
+         }
+         config.register_ip = std::string(value);
+         return Status::ok();
+       }},
+      {"as-address", "FIBDNS_FS_AS_ADDRESS", "HOST:PORT",
+       "the AS for self-registration (HOST: IPv4 or host name)", "",
+       [&](std::string_view value) -> Status {
+         const auto colon = value.rfind(':');
+         if (colon == std::string_view::npos || colon == 0) {
+           return invalidArgument("expected HOST:PORT, got '" + std::string(value) + "'");
+         }
+         auto port = flags::parsePort(value.substr(colon + 1));
+         if (!port) {
+           return port.status();
+         }
+         config.as_address.emplace(std::string(value.substr(0, colon)), *port);
+         return Status::ok();
+       }},
+      {"log-level", "FIBDNS_FS_LOG_LEVEL", "LEVEL", "debug, info, warn or error", "info",
+       [](std::string_view value) -> Status {
+         log::Level level{};
+         if (!log::parseLevel(value, level)) {
+           return invalidArgument("unknown log level '" + std::string(value) + "'");
+         }
+         log::setLevel(level);
+         return Status::ok();
+       }},
+      {"health-check", "", "", "GET /healthz on --bind/--port and exit 0 if it answers 200", "",
+       [&](std::string_view) -> Status {
+         config.health_check = true;
+         return Status::ok();
+       }},
+  };
+}
+
+std::shared_ptr<http::Router> makeRouter(const http::FibonacciService& service) {
+  auto router = std::make_shared<http::Router>();
+  router->add("GET", "/healthz", [](const http::HttpRequest&) {
+    return http::textReply(200, "ok");
+  });
+  router->addWithSlash("GET", "/fibonacci", [&service](const http::HttpRequest& request) {
+    return service.fibonacci(request.query("number"));
+  });
+  router->addWithSlash("PUT", "/register", [&service](const http::HttpRequest& request) {
+    return service.registerName(request.body);
+  });
+  return router;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  FibonacciServerConfig config;
+  const auto options = optionTable(config);
+  switch (flags::parse("fibonacci-server",
+                       "The fibdns Fibonacci Server: exact Fibonacci numbers over HTTP, and "
+                       "registration of names with an Authoritative Server.",
+                       options, argc, argv)) {
+    case flags::Outcome::ExitSuccess: return EXIT_SUCCESS;
+    case flags::Outcome::ExitUsage: return 2;
+    case flags::Outcome::Run: break;
+  }
+  if (Status status = http::initCurl(); !status.isOk()) {
+    log::error("fs", status.message());
+    return EXIT_FAILURE;
+  }
+  if (config.health_check) {
+    const std::string host = config.server.bind == "0.0.0.0" ? "127.0.0.1" : config.server.bind;
+    return http::checkHealth(host, config.server.port, std::chrono::milliseconds(2000))
+               ? EXIT_SUCCESS
+               : EXIT_FAILURE;
+  }
+  if (!config.register_name.empty() && !config.as_address) {
+    std::fprintf(stderr, "fibonacci-server: --register-name needs --as-address HOST:PORT\n");
+    return 2;
+  }
+
+  http::blockTerminationSignals();  // before any thread: they all inherit the mask
+
+  // Everything the handlers use is declared before the server, so it outlives Pistache's threads.
+  const net::UdpLabClient udp_client(
+      net::UdpLabClientOptions{std::chrono::milliseconds(500), 3});
+  const http::UdpRegistrar registrar(udp_client);
+  const http::FibonacciService service(registrar, config.service);
+  http::HttpServer server(makeRouter(service), config.server);
+  if (Status status = server.start(); !status.isOk()) {
+    log::error("fs", status.message());
+    return EXIT_FAILURE;
+  }
+  log::info("fs", "serving HTTP on " + config.server.bind + ":" + std::to_string(server.port()) +
+                      " threads=" + std::to_string(config.server.threads) +
+                      " max-number=" + std::to_string(config.service.max_number) +
+                      " register-ttl=" + std::to_string(config.service.register_ttl));
+
+  std::optional<http::SelfRegistration> self_registration;
+  if (!config.register_name.empty()) {
+    http::SelfRegistrationOptions registration;
+    registration.name = config.register_name;
+    registration.ip = config.register_ip;
+    registration.as_host = config.as_address->first;
+    registration.as_port = config.as_address->second;
+    registration.ttl = config.service.register_ttl;
+    self_registration.emplace(registrar, registration);
+    self_registration->start();
+  }
+
+  const int signal_number = http::waitForTerminationSignal();
+  log::info("fs", "signal " + std::to_string(signal_number) + ": shutting down");
+  if (self_registration) {
+    self_registration->stop();
+  }
+  server.shutdown();
+  log::info("fs", "stopped");
+  return EXIT_SUCCESS;
+}

@@ -1,0 +1,39 @@
+#include "fibdns/http/fibonacci_service.h"
+
+#include "fibdns/fib/fibonacci.h"
+#include "fibdns/http/json.h"
+#include "fibdns/http/params.h"
+
+namespace fibdns::http {
+
+HttpReply FibonacciService::fibonacci(const std::optional<std::string>& raw_number) const {
+  auto n = parseFibonacciIndex(raw_number, options_.max_number);
+  if (!n) {
+    return errorReply(n.status());
+  }
+  return textReply(200, fib::fibonacci(*n));
+}
+
+HttpReply FibonacciService::registerName(std::string_view body) const {
+  if (body.size() > options_.max_body) {
+    return textReply(413, "request body too large: " + std::to_string(body.size()) +
+                              " bytes (the limit is " + std::to_string(options_.max_body) + ")");
+  }
+  auto request = json::parseRegistrationRequest(body);
+  if (!request) {
+    return errorReply(request.status());
+  }
+  dns::ARecord record;
+  record.name = request->hostname;
+  record.address = request->ip;
+  record.ttl = request->ttl.value_or(options_.register_ttl);
+  const net::AsEndpoint as{request->as_ip, request->as_port};
+  if (Status status = registrar_.registerRecord(as, record); !status.isOk()) {
+    return errorReply(status);
+  }
+  return textReply(201, "registered " + record.name + " A " + record.address.toString() +
+                            " ttl " + std::to_string(record.ttl) + " with the AS at " + as.ip +
+                            ":" + std::to_string(as.port));
+}
+
+}  // namespace fibdns::http
