@@ -9,6 +9,7 @@
 
 #include "fibdns/dns/a_record.h"
 #include "fibdns/dns/name.h"
+#include "fibdns/http/params.h"
 #include "fibdns/http/reply.h"
 
 namespace fibdns::http::json {
@@ -147,7 +148,7 @@ Result<RegistrationRequest> parseRegistrationRequest(std::string_view body) {
   }
   if (dns::parseIpv4(*as_ip_text)) {
     request.as_ip = *as_ip_text;
-  } else if (auto host = dns::normalizeHostName(*as_ip_text); host) {
+  } else if (auto host = dns::normalizeHostName(*as_ip_text); host && !hasNumericTopLabel(*host)) {
     request.as_ip = *std::move(host);
   } else {
     return invalidArgument("as_ip must be an IPv4 address or a host name, not \"" +

@@ -45,6 +45,12 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 
 }  // namespace
 
+bool hasNumericTopLabel(std::string_view name) {
+  const auto dot = name.rfind('.');
+  const std::string_view top = dot == std::string_view::npos ? name : name.substr(dot + 1);
+  return std::all_of(top.begin(), top.end(), isDigit);
+}
+
 Result<std::string> percentDecode(std::string_view text) {
   std::string decoded;
   decoded.reserve(text.size());
@@ -192,7 +198,7 @@ Result<UserRequest> validateUserQuery(const RawUserQuery& raw) {
     problems.push_back("as_ip: " + as_ip.status().message());
   } else if (dns::parseIpv4(*as_ip)) {
     request.as.ip = *as_ip;
-  } else if (auto host = dns::normalizeHostName(*as_ip); host && !host->empty()) {
+  } else if (auto host = dns::normalizeHostName(*as_ip); host && !hasNumericTopLabel(*host)) {
     request.as.ip = *std::move(host);
   } else {
     problems.push_back("as_ip must be an IPv4 address or a host name, not " + quoted(*as_ip));

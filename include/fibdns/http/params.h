@@ -30,6 +30,10 @@ Result<std::uint64_t> parseFibonacciIndex(const std::optional<std::string>& raw,
 /// A port parameter 1..65535 after percent-decoding; the message names `name`.
 Result<std::uint16_t> parsePortParameter(std::string_view name, std::string_view raw);
 
+/// True when the last label of a normalised name is all digits ("300.1.1.1", "10"): such a name
+/// is a mistyped IPv4 address, never a host name (RFC 1123 §2.1, RFC 3696 §2).
+bool hasNumericTopLabel(std::string_view name);
+
 /// The US's five query parameters as received (not decoded); nullopt when absent.
 struct RawUserQuery {
   std::optional<std::string> hostname;

@@ -1,0 +1,188 @@
+// user-server: the composition root of the US. Parses flags, wires UserService to the UDP DNS
+// client, the libcurl Fibonacci client and the Pistache adapter, and serves HTTP until
+// SIGTERM/SIGINT.
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fibdns/common/flags.h"
+#include "fibdns/common/logging.h"
+#include "fibdns/dns/ipv4.h"
+#include "fibdns/http/clock.h"
+#include "fibdns/http/dns_client.h"
+#include "fibdns/http/fibonacci_client.h"
+#include "fibdns/http/http_server.h"
+#include "fibdns/http/router.h"
+#include "fibdns/http/user_service.h"
+#include "fibdns/net/udp_lab_client.h"
+
+namespace {
+
+using namespace fibdns;
+
+struct UserServerConfig {
+  http::HttpServerOptions server;
+  http::UserServiceOptions service;
+  net::UdpLabClientOptions dns{std::chrono::milliseconds(500), 2};
+  http::CurlFibonacciClientOptions fibonacci;
+  bool health_check = false;
+};
+
+Status storeUnsigned(std::string_view value, std::uint64_t min, std::uint64_t max,
+                     std::uint64_t& out) {
+  auto parsed = flags::parseUnsigned(value, min, max);
+  if (!parsed) {
+    return parsed.status();
+  }
+  out = *parsed;
+  return Status::ok();
+}
+
+std::vector<flags::Option> optionTable(UserServerConfig& config) {
+  return {
+      {"bind", "FIBDNS_US_BIND", "IPV4", "address to listen on", "0.0.0.0",
+       [&](std::string_view value) -> Status {
+         if (auto parsed = dns::parseIpv4(value); !parsed) {
+           return parsed.status();
+         }
+         config.server.bind = std::string(value);
+         return Status::ok();
+       }},
+      {"port", "FIBDNS_US_PORT", "PORT", "HTTP port to listen on", "8080",
+       [&](std::string_view value) -> Status {
+         auto port = flags::parsePort(value);
+         if (!port) {
+           return port.status();
+         }
+         config.server.port = *port;
+         return Status::ok();
+       }},
+      {"threads", "FIBDNS_US_THREADS", "N", "HTTP worker threads (1..64)", "2",
+       [&](std::string_view value) -> Status {
+         std::uint64_t threads = 0;
+         Status status = storeUnsigned(value, 1, 64, threads);
+         config.server.threads = static_cast<int>(threads);
+         return status;
+       }},
+      {"cache", "FIBDNS_US_CACHE", "on|off", "cache AS answers for their TTL", "on",
+       [&](std::string_view value) -> Status {
+         if (value != "on" && value != "off") {
+           return invalidArgument("expected on or off, got '" + std::string(value) + "'");
+         }
+         config.service.cache = value == "on";
+         return Status::ok();
+       }},
+      {"as-timeout-ms", "FIBDNS_US_AS_TIMEOUT_MS", "MS", "wait per AS query attempt (50..10000)",
+       "500",
+       [&](std::string_view value) -> Status {
+         std::uint64_t ms = 0;
+         Status status = storeUnsigned(value, 50, 10000, ms);
+         config.dns.timeout = std::chrono::milliseconds(ms);
+         return status;
+       }},
+      {"as-attempts", "FIBDNS_US_AS_ATTEMPTS", "N", "AS query attempts: 1 + retries (1..5)", "2",
+       [&](std::string_view value) -> Status {
+         std::uint64_t attempts = 0;
+         Status status = storeUnsigned(value, 1, 5, attempts);
+         config.dns.attempts = static_cast<int>(attempts);
+         return status;
+       }},
+      {"fs-timeout-ms", "FIBDNS_US_FS_TIMEOUT_MS", "MS",
+       "total time for the FS call; connecting gets at most 1000 (100..60000)", "2000",
+       [&](std::string_view value) -> Status {
+         std::uint64_t ms = 0;
+         Status status = storeUnsigned(value, 100, 60000, ms);
+         config.fibonacci.total_timeout = std::chrono::milliseconds(ms);
+         config.fibonacci.connect_timeout =
+             std::min(std::chrono::milliseconds(1000), config.fibonacci.total_timeout);
+         return status;
+       }},
+      {"log-level", "FIBDNS_US_LOG_LEVEL", "LEVEL", "debug, info, warn or error", "info",
+       [](std::string_view value) -> Status {
+         log::Level level{};
+         if (!log::parseLevel(value, level)) {
+           return invalidArgument("unknown log level '" + std::string(value) + "'");
+         }
+         log::setLevel(level);
+         return Status::ok();
+       }},
+      {"health-check", "", "", "GET /healthz on --bind/--port and exit 0 if it answers 200", "",
+       [&](std::string_view) -> Status {
+         config.health_check = true;
+         return Status::ok();
+       }},
+  };
+}
+
+http::RawUserQuery rawQuery(const http::HttpRequest& request) {
+  return {request.query("hostname"), request.query("fs_port"), request.query("number"),
+          request.query("as_ip"), request.query("as_port")};
+}
+
+std::shared_ptr<http::Router> makeRouter(const http::UserService& service) {
+  auto router = std::make_shared<http::Router>();
+  router->add("GET", "/healthz", [](const http::HttpRequest&) {
+    return http::textReply(200, "ok");
+  });
+  router->addWithSlash("GET", "/fibonacci", [&service](const http::HttpRequest& request) {
+    http::HttpReply reply = service.fibonacci(rawQuery(request));
+    if (reply.status >= 500 && log::enabled(log::Level::Debug)) {
+      log::debug("us", std::to_string(reply.status) + " " + reply.body);
+    }
+    return reply;
+  });
+  return router;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  UserServerConfig config;
+  const auto options = optionTable(config);
+  switch (flags::parse("user-server",
+                       "The fibdns User Server: resolves a Fibonacci Server's name through an "
+                       "Authoritative Server, then asks it for F(number).",
+                       options, argc, argv)) {
+    case flags::Outcome::ExitSuccess: return EXIT_SUCCESS;
+    case flags::Outcome::ExitUsage: return 2;
+    case flags::Outcome::Run: break;
+  }
+  if (Status status = http::initCurl(); !status.isOk()) {
+    log::error("us", status.message());
+    return EXIT_FAILURE;
+  }
+  if (config.health_check) {
+    const std::string host = config.server.bind == "0.0.0.0" ? "127.0.0.1" : config.server.bind;
+    return http::checkHealth(host, config.server.port, std::chrono::milliseconds(2000))
+               ? EXIT_SUCCESS
+               : EXIT_FAILURE;
+  }
+
+  http::blockTerminationSignals();  // before any thread: they all inherit the mask
+
+  // Everything the handlers use is declared before the server, so it outlives Pistache's threads.
+  const http::SteadyClock clock;
+  const net::UdpLabClient udp_client(config.dns);
+  const http::UdpDnsClient dns_client(udp_client);
+  const http::CurlFibonacciClient fibonacci_client(config.fibonacci);
+  const http::UserService service(dns_client, fibonacci_client, clock, config.service);
+  http::HttpServer server(makeRouter(service), config.server);
+  if (Status status = server.start(); !status.isOk()) {
+    log::error("us", status.message());
+    return EXIT_FAILURE;
+  }
+  log::info("us", "serving HTTP on " + config.server.bind + ":" + std::to_string(server.port()) +
+                      " threads=" + std::to_string(config.server.threads) +
+                      " cache=" + (config.service.cache ? "on" : "off") +
+                      " as-timeout-ms=" + std::to_string(config.dns.timeout.count()) +
+                      " as-attempts=" + std::to_string(config.dns.attempts) +
+                      " fs-timeout-ms=" + std::to_string(config.fibonacci.total_timeout.count()));
+
+  const int signal_number = http::waitForTerminationSignal();
+  log::info("us", "signal " + std::to_string(signal_number) + ": shutting down");
+  server.shutdown();
+  log::info("us", "stopped");
+  return EXIT_SUCCESS;
+}

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <gmock/gmock.h>
+
+#include "fibdns/http/fibonacci_client.h"
+
+namespace fibdns::http {
+
+class MockFibonacciClient : public FibonacciClient {
+ public:
+  MOCK_METHOD(Result<FibonacciResponse>, fetch,
+              (const std::string& host, std::uint16_t port, const std::string& number),
+              (const, override));
+};
+
+}  // namespace fibdns::http

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <gmock/gmock.h>
+
+#include "fibdns/http/registrar.h"
+
+namespace fibdns::http {
+
+class MockRegistrar : public Registrar {
+ public:
+  MOCK_METHOD(Status, registerRecord, (const net::AsEndpoint& as, const dns::ARecord& record),
+              (const, override));
+};
+
+}  // namespace fibdns::http
