@@ -31,8 +31,10 @@ struct HttpServerOptions {
 /// HttpRequest view, dispatches, and sends the reply as text, adding what Pistache 0.0.5 gets wrong:
 ///  * an HTTP/1.1 request without a Connection header gets `Connection: keep-alive` (Pistache
 ///    answers `Connection: Close` to those, which makes every client reconnect);
-///  * a 405 carries Allow;
-///  * a header or body timeout gets a one-line 408 body.
+///  * a 405 carries Allow.
+/// Pistache itself still answers two cases with its own text: a request over max_request_size
+/// (413 "Request exceeded maximum buffer size", one line, no Content-Type) and a header or body
+/// timeout (408 with an empty body, then close).
 /// The routing is our own (exact paths), so Pistache's Rest::Router and its per-method map race
 /// (#1238) are not involved.
 ///
