@@ -234,7 +234,10 @@ pass "three images built, each at most 100 MB, none running as root"
 
 # ---- phase: up -----------------------------------------------------------------------------
 phase up
-compose up -d --no-build >/dev/null 2>&1 || { compose up -d --no-build || true; die "compose up failed"; }
+up_log=$(mktemp /tmp/fibdns-up.XXXXXX.log)
+compose up -d --no-build >"$up_log" 2>&1 || { cat "$up_log"; rm -f "$up_log"; die "compose up failed"; }
+rm -f "$up_log"
+log "compose up -d returned after $(( $(date +%s) - phase_start )) s"
 cid() { compose ps -q "$1"; }
 as=$(cid authoritative-server) fs=$(cid fibonacci-server) us=$(cid user-server)
 [ -n "$as" ] && [ -n "$fs" ] && [ -n "$us" ] || die "compose did not create all three containers"
