@@ -71,9 +71,17 @@ for threads in ${THREADS:-1 2}; do
   pids+=($us_pid)
   wait_healthy "http://127.0.0.1:$fs_port/healthz"
   wait_healthy "http://127.0.0.1:$us_port/healthz"
-  curl -fs -m 3 -X PUT "http://127.0.0.1:$fs_port/register" \
-    -d "{\"hostname\":\"bench.fib\",\"ip\":\"127.0.0.1\",\"as_ip\":\"127.0.0.1\",\"as_port\":$as_port,\"ttl\":300}" \
-    >/dev/null
+  # The AS may still be opening its database: retry the registration, bounded (10 tries).
+  registered=0
+  for _ in $(seq 10); do
+    if curl -fs -m 3 -X PUT "http://127.0.0.1:$fs_port/register" \
+      -d "{\"hostname\":\"bench.fib\",\"ip\":\"127.0.0.1\",\"as_ip\":\"127.0.0.1\",\"as_port\":$as_port,\"ttl\":300}" \
+      >/dev/null; then
+      registered=1
+      break
+    fi
+  done
+  [ $registered = 1 ] || { echo "registration through the FS failed" >&2; exit 1; }
   us_url="http://127.0.0.1:$us_port/fibonacci?hostname=bench.fib&fs_port=$fs_port&number=90&as_ip=127.0.0.1&as_port=$as_port"
   [ "$(curl -fs -m 3 "$us_url")" = 2880067194370816120 ] || { echo "US end to end broken" >&2; exit 1; }
 
