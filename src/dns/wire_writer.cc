@@ -12,36 +12,6 @@ constexpr std::size_t kMaxMatchHops = 32;
 
 }  // namespace
 
-bool WireWriter::reserve(std::size_t n) {
-  if (!ok_ || n > remaining()) {
-    ok_ = false;
-    return false;
-  }
-  return true;
-}
-
-void WireWriter::writeU8(std::uint8_t value) {
-  if (reserve(1)) {
-    buffer_[offset_++] = value;
-  }
-}
-
-void WireWriter::writeU16(std::uint16_t value) {
-  if (reserve(2)) {
-    buffer_[offset_++] = static_cast<std::uint8_t>(value >> 8);
-    buffer_[offset_++] = static_cast<std::uint8_t>(value & 0xFF);
-  }
-}
-
-void WireWriter::writeU32(std::uint32_t value) {
-  if (reserve(4)) {
-    buffer_[offset_++] = static_cast<std::uint8_t>(value >> 24);
-    buffer_[offset_++] = static_cast<std::uint8_t>((value >> 16) & 0xFF);
-    buffer_[offset_++] = static_cast<std::uint8_t>((value >> 8) & 0xFF);
-    buffer_[offset_++] = static_cast<std::uint8_t>(value & 0xFF);
-  }
-}
-
 void WireWriter::writeBytes(std::span<const std::uint8_t> bytes) {
   if (bytes.empty() || !reserve(bytes.size())) {
     return;

@@ -27,7 +27,8 @@ inline constexpr std::size_t kMaxCompressionHops = 32;  // far beyond any sane e
 ///    stored host name, nor a one-label "a.b" with the two-label a.b.
 class WireName {
  public:
-  WireName() = default;
+  /// The root name.
+  WireName() { wire_[0] = 0; }
 
   /// Parses a possibly compressed name at the reader's cursor, which may sit anywhere in the
   /// message reader.data(); on success the cursor ends just past the name as written (after the
@@ -57,10 +58,12 @@ class WireName {
   std::optional<std::size_t> suffixOffset(const WireName& apex) const;
 
  private:
-  std::array<std::uint8_t, kMaxWireNameLength> wire_{};
-  std::array<std::uint8_t, kMaxWireNameLength / 2> label_offsets_{};
+  // Deliberately not zero-filled (a query builds several names): only the first wire_size_,
+  // label_count_ and key_size_ entries are ever read.
+  std::array<std::uint8_t, kMaxWireNameLength> wire_;
+  std::array<std::uint8_t, kMaxWireNameLength / 2> label_offsets_;
   // A wire label byte becomes at most 4 key characters ("\DDD").
-  std::array<char, 4 * kMaxWireNameLength> key_{};
+  std::array<char, 4 * kMaxWireNameLength> key_;
   std::size_t wire_size_ = 1;  // default: the root, one zero byte
   std::size_t label_count_ = 0;
   std::size_t key_size_ = 0;

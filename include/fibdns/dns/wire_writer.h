@@ -23,9 +23,25 @@ class WireWriter {
  public:
   explicit WireWriter(std::span<std::uint8_t> buffer) : buffer_(buffer) {}
 
-  void writeU8(std::uint8_t value);
-  void writeU16(std::uint16_t value);
-  void writeU32(std::uint32_t value);
+  void writeU8(std::uint8_t value) {
+    if (reserve(1)) {
+      buffer_[offset_++] = value;
+    }
+  }
+  void writeU16(std::uint16_t value) {
+    if (reserve(2)) {
+      buffer_[offset_++] = static_cast<std::uint8_t>(value >> 8);
+      buffer_[offset_++] = static_cast<std::uint8_t>(value & 0xFF);
+    }
+  }
+  void writeU32(std::uint32_t value) {
+    if (reserve(4)) {
+      buffer_[offset_++] = static_cast<std::uint8_t>(value >> 24);
+      buffer_[offset_++] = static_cast<std::uint8_t>((value >> 16) & 0xFF);
+      buffer_[offset_++] = static_cast<std::uint8_t>((value >> 8) & 0xFF);
+      buffer_[offset_++] = static_cast<std::uint8_t>(value & 0xFF);
+    }
+  }
   void writeBytes(std::span<const std::uint8_t> bytes);
 
   /// Writes an uncompressed wire-format name (as WireName::wire() gives it; trusted input),
@@ -49,7 +65,13 @@ class WireWriter {
   static constexpr std::size_t kMaxTargets = 64;
   static constexpr std::size_t kMaxPointerTarget = 0x3FFF;
 
-  bool reserve(std::size_t n);
+  bool reserve(std::size_t n) {
+    if (!ok_ || n > remaining()) {
+      ok_ = false;
+      return false;
+    }
+    return true;
+  }
   void recordTarget(std::size_t offset);
   bool nameAtEquals(std::size_t position, std::span<const std::uint8_t> suffix) const;
 
