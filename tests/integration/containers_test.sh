@@ -92,8 +92,8 @@ if ! docker info >/dev/null 2>&1; then
   command -v dockerd >/dev/null 2>&1 || fibdns_install_packages docker.io
   if ! pgrep -x dockerd >/dev/null; then
     log "starting dockerd (log: /tmp/fibdns-dockerd.log)"
-    nohup dockerd >/tmp/fibdns-dockerd.log 2>&1 &
-    disown
+    # Detached (own session, no stdin/stdout): it outlives this script like a system service.
+    setsid nohup dockerd </dev/null >/tmp/fibdns-dockerd.log 2>&1 &
   fi
   wait_until 60 "the Docker engine to answer" docker info
 fi
