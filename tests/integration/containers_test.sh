@@ -216,7 +216,7 @@ phase build
 for svc in "${services[@]}"; do
   log "docker build --target $svc"
   build_log=$(mktemp /tmp/fibdns-build-$svc.XXXXXX.log)
-  if ! docker build -f docker/Dockerfile --target "$svc" -t "fibdns/$svc:$FIBDNS_TAG" \
+  if ! docker build --force-rm -f docker/Dockerfile --target "$svc" -t "fibdns/$svc:$FIBDNS_TAG" \
        --build-arg JOBS="${FIBDNS_BUILD_JOBS:-$(nproc)}" . >"$build_log" 2>&1; then
     tail -60 "$build_log"
     die "docker build --target $svc failed (full log: $build_log)"
