@@ -318,7 +318,8 @@ else
   expect_us "200 55" fibonacci.com 10 "$as_ip"
 fi
 pass "after kill -9 and start, both names are served again (from the volume); the US recovered"
-rows=$(docker exec "$as" sqlite3 /var/lib/fibdns/records.db 'SELECT * FROM records;') \
+# The README's line: compose exec (-T: no terminal here) runs the sqlite3 CLI inside the AS image.
+rows=$(compose exec -T authoritative-server sqlite3 /var/lib/fibdns/records.db 'SELECT * FROM records') \
   || die "sqlite3 in the AS container failed"
 log "records table:"; echo "$rows" | sed 's/^/    /'
 grep -q "fibonacci.com" <<<"$rows" || die "records table lacks fibonacci.com"
