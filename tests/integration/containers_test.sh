@@ -229,8 +229,10 @@ for svc in "${services[@]}"; do
   [ "$size" -le "$max_image_bytes" ] || die "fibdns/$svc is $size bytes, over $max_image_bytes"
   user=$(docker image inspect -f '{{.Config.User}}' "fibdns/$svc:$FIBDNS_TAG")
   case $user in ""|root|0|0:*|root:*) die "fibdns/$svc runs as root ($user)";; esac
+  check=$(docker image inspect -f '{{if .Config.Healthcheck}}{{join .Config.Healthcheck.Test " "}}{{end}}' "fibdns/$svc:$FIBDNS_TAG")
+  [[ $check == *"$svc --health-check"* ]] || die "fibdns/$svc has no HEALTHCHECK with --health-check ($check)"
 done
-pass "three images built, each at most 100 MB, none running as root"
+pass "three images built, each at most 100 MB, not running as root, with a --health-check HEALTHCHECK"
 
 # ---- phase: up -----------------------------------------------------------------------------
 phase up
