@@ -90,7 +90,8 @@ pass "compose.yaml and ci.yml parse; ci.yml has jobs build-and-test and containe
 phase engine
 if ! docker info >/dev/null 2>&1; then
   command -v dockerd >/dev/null 2>&1 || fibdns_install_packages docker.io
-  if ! pgrep -x dockerd >/dev/null; then
+  # A live dockerd (not a zombie left by a killed one) may still be starting: then only wait.
+  if ! pgrep -x -r D,R,S dockerd >/dev/null 2>&1; then
     log "starting dockerd (log: /tmp/fibdns-dockerd.log)"
     # Detached (own session, no stdin/stdout): it outlives this script like a system service.
     setsid nohup dockerd </dev/null >/tmp/fibdns-dockerd.log 2>&1 &
