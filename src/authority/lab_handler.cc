@@ -16,6 +16,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// Needed until clang 17 deduces aggregate templates by itself (the fuzz build uses clang 14).
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::string describe(const dns::ARecord& record) {
   return "name=" + record.name + " value=" + record.address.toString() +

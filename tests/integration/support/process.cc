@@ -167,6 +167,19 @@ std::string udpExchange(const std::string& ip, unsigned short port, const std::s
   return reply;
 }
 
+std::string waitForUdpReply(const std::string& ip, unsigned short port, const std::string& request,
+                            std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string reply = udpExchange(ip, port, request, std::chrono::milliseconds(100));
+    if (!reply.empty()) {
+      return reply;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return {};
+}
+
 std::string runCommand(const std::string& command, int* status) {
   std::string output;
   FILE* pipe = ::popen(command.c_str(), "r");

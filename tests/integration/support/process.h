@@ -53,6 +53,11 @@ unsigned short freeTcpPort(const std::string& ip);
 std::string udpExchange(const std::string& ip, unsigned short port, const std::string& request,
                         std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
 
+/// Asks `request` until a reply comes (the server is up) or `timeout` passes; the reply or "".
+/// Polls every 20 ms: a closed port answers at once with ICMP, so this must not spin.
+std::string waitForUdpReply(const std::string& ip, unsigned short port, const std::string& request,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 /// Runs a shell command, returns its stdout; `status` gets the exit status.
 std::string runCommand(const std::string& command, int* status = nullptr);
 
