@@ -35,17 +35,22 @@ bool isDigit(char c) { return c >= '0' && c <= '9'; }
 }  // namespace
 
 std::string Ipv4Address::toString() const {
-  // "255.255.255.255" is 15 characters.
-  char buffer[16];
-  char* out = buffer;
-  char* const end = buffer + sizeof buffer;
+  std::string text;
+  text.reserve(15);  // "255.255.255.255"
   for (std::size_t i = 0; i < octets.size(); ++i) {
     if (i != 0) {
-      *out++ = '.';
+      text.push_back('.');
     }
-    out = std::to_chars(out, end, octets[i]).ptr;
+    const unsigned value = octets[i];
+    if (value >= 100) {
+      text.push_back(static_cast<char>('0' + value / 100));
+    }
+    if (value >= 10) {
+      text.push_back(static_cast<char>('0' + value / 10 % 10));
+    }
+    text.push_back(static_cast<char>('0' + value % 10));
   }
-  return std::string(buffer, out);
+  return text;
 }
 
 Result<Ipv4Address> parseIpv4(std::string_view text) {
