@@ -53,23 +53,8 @@ std::vector<std::string> splitList(std::string_view text) {
 
 std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
   return {
-      {"bind", "FIBDNS_AS_BIND", "IPV4", "address to listen on", "0.0.0.0",
-       [&](std::string_view value) -> Status {
-         if (auto parsed = dns::parseIpv4(value); !parsed) {
-           return parsed.status();
-         }
-         config.bind = std::string(value);
-         return Status::ok();
-       }},
-      {"port", "FIBDNS_AS_PORT", "PORT", "UDP port to listen on", "53533",
-       [&](std::string_view value) -> Status {
-         auto port = flags::parsePort(value);
-         if (!port) {
-           return port.status();
-         }
-         config.port = *port;
-         return Status::ok();
-       }},
+      flags::ipv4Option("bind", "FIBDNS_AS_BIND", "address to listen on", "0.0.0.0", config.bind),
+      flags::portOption("port", "FIBDNS_AS_PORT", "UDP port to listen on", "53533", config.port),
       {"db", "FIBDNS_AS_DB", "PATH", "SQLite database file (created when missing)", "records.db",
        [&](std::string_view value) -> Status {
          if (value.empty()) {
@@ -118,20 +103,8 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
          config.tcp_idle_timeout = std::chrono::milliseconds(*parsed);
          return Status::ok();
        }},
-      {"log-level", "FIBDNS_AS_LOG_LEVEL", "LEVEL", "debug, info, warn or error", "info",
-       [](std::string_view value) -> Status {
-         log::Level level{};
-         if (!log::parseLevel(value, level)) {
-           return invalidArgument("unknown log level '" + std::string(value) + "'");
-         }
-         log::setLevel(level);
-         return Status::ok();
-       }},
-      {"health-check", "", "", "ask the AS on --bind/--port for a record and exit 0 if it answers",
-       "", [&](std::string_view) -> Status {
-         config.health_check = true;
-         return Status::ok();
-       }},
+      flags::logLevelOption("FIBDNS_AS_LOG_LEVEL"),
+      flags::switchOption("health-check", "ask the AS on --bind/--port for a record and exit 0 if it answers", config.health_check),
   };
 }
 

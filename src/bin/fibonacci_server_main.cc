@@ -47,23 +47,8 @@ Status storeUnsigned(std::string_view value, std::uint64_t min, std::uint64_t ma
 
 std::vector<flags::Option> optionTable(FibonacciServerConfig& config) {
   return {
-      {"bind", "FIBDNS_FS_BIND", "IPV4", "address to listen on", "0.0.0.0",
-       [&](std::string_view value) -> Status {
-         if (auto parsed = dns::parseIpv4(value); !parsed) {
-           return parsed.status();
-         }
-         config.server.bind = std::string(value);
-         return Status::ok();
-       }},
-      {"port", "FIBDNS_FS_PORT", "PORT", "HTTP port to listen on", "9090",
-       [&](std::string_view value) -> Status {
-         auto port = flags::parsePort(value);
-         if (!port) {
-           return port.status();
-         }
-         config.server.port = *port;
-         return Status::ok();
-       }},
+      flags::ipv4Option("bind", "FIBDNS_FS_BIND", "address to listen on", "0.0.0.0", config.server.bind),
+      flags::portOption("port", "FIBDNS_FS_PORT", "HTTP port to listen on", "9090", config.server.port),
       {"threads", "FIBDNS_FS_THREADS", "N", "HTTP worker threads (1..64)", "2",
        [&](std::string_view value) -> Status {
          std::uint64_t threads = 0;
@@ -118,20 +103,8 @@ std::vector<flags::Option> optionTable(FibonacciServerConfig& config) {
          config.as_address.emplace(std::string(value.substr(0, colon)), *port);
          return Status::ok();
        }},
-      {"log-level", "FIBDNS_FS_LOG_LEVEL", "LEVEL", "debug, info, warn or error", "info",
-       [](std::string_view value) -> Status {
-         log::Level level{};
-         if (!log::parseLevel(value, level)) {
-           return invalidArgument("unknown log level '" + std::string(value) + "'");
-         }
-         log::setLevel(level);
-         return Status::ok();
-       }},
-      {"health-check", "", "", "GET /healthz on --bind/--port and exit 0 if it answers 200", "",
-       [&](std::string_view) -> Status {
-         config.health_check = true;
-         return Status::ok();
-       }},
+      flags::logLevelOption("FIBDNS_FS_LOG_LEVEL"),
+      flags::switchOption("health-check", "GET /healthz on --bind/--port and exit 0 if it answers 200", config.health_check),
   };
 }
 

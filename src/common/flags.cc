@@ -1,10 +1,13 @@
 #include "fibdns/common/flags.h"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
 #include <set>
 
+#include "fibdns/common/logging.h"
 #include "fibdns/common/version.h"
 
 namespace fibdns::flags {
@@ -157,6 +160,66 @@ Result<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t min, st
     return out_of_range();
   }
   return value;
+}
+
+Option ipv4Option(std::string name, std::string env, std::string help, std::string default_value,
+                  std::string& target) {
+  return {std::move(name), std::move(env), "IPV4", std::move(help), std::move(default_value),
+          [&target](std::string_view value) -> Status {
+            const std::string text(value);
+            in_addr address{};
+            if (::inet_pton(AF_INET, text.c_str(), &address) != 1) {
+              return invalidArgument("not an IPv4 address: '" + text + "'");
+            }
+            target = text;
+            return Status::ok();
+          }};
+}
+
+Option portOption(std::string name, std::string env, std::string help, std::string default_value,
+                  std::uint16_t& target) {
+  return {std::move(name), std::move(env), "PORT", std::move(help), std::move(default_value),
+          [&target](std::string_view value) -> Status {
+            auto port = parsePort(value);
+            if (!port) {
+              return port.status();
+            }
+            target = *port;
+            return Status::ok();
+          }};
+}
+
+Option unsignedOption(std::string name, std::string env, std::string value_name, std::string help,
+                      std::string default_value, std::uint64_t min, std::uint64_t max,
+                      std::uint64_t& target) {
+  return {std::move(name), std::move(env), std::move(value_name), std::move(help),
+          std::move(default_value), [&target, min, max](std::string_view value) -> Status {
+            auto parsed = parseUnsigned(value, min, max);
+            if (!parsed) {
+              return parsed.status();
+            }
+            target = *parsed;
+            return Status::ok();
+          }};
+}
+
+Option logLevelOption(std::string env) {
+  return {"log-level", std::move(env), "LEVEL", "debug, info, warn or error", "info",
+          [](std::string_view value) -> Status {
+            log::Level level{};
+            if (!log::parseLevel(value, level)) {
+              return invalidArgument("unknown log level '" + std::string(value) + "'");
+            }
+            log::setLevel(level);
+            return Status::ok();
+          }};
+}
+
+Option switchOption(std::string name, std::string help, bool& target) {
+  return {std::move(name), "", "", std::move(help), "", [&target](std::string_view) -> Status {
+            target = true;
+            return Status::ok();
+          }};
 }
 
 Result<std::uint16_t> parsePort(std::string_view text) {

@@ -1,5 +1,7 @@
 #include "fibdns/dns/ipv4.h"
 
+#include "dns/ascii.h"
+
 #include <charconv>
 #include <cstddef>
 #include <string>
@@ -7,27 +9,8 @@
 namespace fibdns::dns {
 namespace {
 
-// Longest echo of client text in a message, so that a hostile request cannot make a huge reply.
-constexpr std::size_t kMaxEcho = 64;
-
-// The client's text made safe for a one-line message: bytes outside printable ASCII become '?',
-// and anything past kMaxEcho bytes becomes "...".
-std::string printable(std::string_view text) {
-  std::string out;
-  const std::size_t n = text.size() < kMaxEcho ? text.size() : kMaxEcho;
-  out.reserve(n + 3);
-  for (std::size_t i = 0; i < n; ++i) {
-    const char c = text[i];
-    out.push_back(c >= 0x20 && c <= 0x7E ? c : '?');
-  }
-  if (text.size() > kMaxEcho) {
-    out += "...";
-  }
-  return out;
-}
-
 Status invalidIpv4(std::string_view text) {
-  return invalidArgument("invalid IPv4 address: " + printable(text));
+  return invalidArgument("invalid IPv4 address: " + printableEcho(text));
 }
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }

@@ -1,5 +1,7 @@
 #include "fibdns/dns/lab_codec.h"
 
+#include "dns/ascii.h"
+
 #include <array>
 #include <charconv>
 #include <cstddef>
@@ -10,25 +12,6 @@
 
 namespace fibdns::dns::lab {
 namespace {
-
-// Longest echo of client text in a reason, so that a hostile request cannot make a huge reply.
-constexpr std::size_t kMaxEcho = 64;
-
-// The client's text made safe for a one-line reason: bytes outside printable ASCII become '?',
-// and anything past kMaxEcho bytes becomes "...".
-std::string printable(std::string_view text) {
-  std::string out;
-  const std::size_t n = text.size() < kMaxEcho ? text.size() : kMaxEcho;
-  out.reserve(n + 3);
-  for (std::size_t i = 0; i < n; ++i) {
-    const char c = text[i];
-    out.push_back(c >= 0x20 && c <= 0x7E ? c : '?');
-  }
-  if (text.size() > kMaxEcho) {
-    out += "...";
-  }
-  return out;
-}
 
 // A reason we send or pass on, forced onto one line: ASCII whitespace becomes a space and any
 // other byte outside printable ASCII becomes '?'. Not truncated: our own reasons are short.
@@ -104,10 +87,10 @@ Status splitFields(std::string_view text, Fields& fields, bool ignore_unknown_ke
 
     const std::size_t eq = token.find('=');
     if (eq == std::string_view::npos) {
-      return invalidArgument("field without '=': " + printable(token));
+      return invalidArgument("field without '=': " + printableEcho(token));
     }
     if (eq == 0) {
-      return invalidArgument("field without a key: " + printable(token));
+      return invalidArgument("field without a key: " + printableEcho(token));
     }
     const std::string_view key_text = token.substr(0, eq);
     std::size_t key = kKeyCount;
@@ -121,7 +104,7 @@ Status splitFields(std::string_view text, Fields& fields, bool ignore_unknown_ke
       if (ignore_unknown_keys) {
         continue;
       }
-      return invalidArgument("unknown key: " + printable(key_text));
+      return invalidArgument("unknown key: " + printableEcho(key_text));
     }
     if (fields.present[key]) {
       return invalidArgument("repeated key: " + std::string(kKeyNames[key]));
@@ -150,14 +133,14 @@ std::string missingKeys(const Fields& fields, const std::array<Key, N>& required
 }
 
 std::string unsupportedType(std::string_view type) {
-  return "unsupported TYPE: " + printable(type) + " (only A)";
+  return "unsupported TYPE: " + printableEcho(type) + " (only A)";
 }
 
 /// A TTL is plain decimal digits, 0..2147483647 (RFC 2181 §8). No sign, no spaces. Leading zeros
 /// are accepted ("010" is 10): unlike an IPv4 octet there is no octal reading to be confused with.
 Result<std::uint32_t> parseTtl(std::string_view text) {
   const auto invalid = [&] {
-    return invalidArgument("invalid TTL: " + printable(text) + " (want 0.." +
+    return invalidArgument("invalid TTL: " + printableEcho(text) + " (want 0.." +
                            std::to_string(kMaxTtl) + ")");
   };
   if (text.empty()) {

@@ -33,6 +33,24 @@ Outcome parse(std::string_view program, std::string_view description,
 std::string usage(std::string_view program, std::string_view description,
                   const std::vector<Option>& options);
 
+// Option builders for the shapes every binary has; each stores into `target` (which must outlive
+// the parse) and rejects bad values with a one-line reason.
+
+/// --NAME IPV4: a dotted-quad IPv4 address (checked with inet_pton).
+Option ipv4Option(std::string name, std::string env, std::string help, std::string default_value,
+                  std::string& target);
+/// --NAME PORT: 1..65535.
+Option portOption(std::string name, std::string env, std::string help, std::string default_value,
+                  std::uint16_t& target);
+/// --NAME N: a decimal integer in min..max.
+Option unsignedOption(std::string name, std::string env, std::string value_name, std::string help,
+                      std::string default_value, std::uint64_t min, std::uint64_t max,
+                      std::uint64_t& target);
+/// --log-level LEVEL: sets the logging facade's level.
+Option logLevelOption(std::string env);
+/// --NAME without a value: sets `target` to true.
+Option switchOption(std::string name, std::string help, bool& target);
+
 // Strict value parsers shared by every binary (whole string, no sign, no spaces).
 Result<std::uint16_t> parsePort(std::string_view text);  // 1..65535
 Result<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t min, std::uint64_t max);
