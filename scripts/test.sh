@@ -10,7 +10,7 @@ source scripts/lib/deps.sh
 fibdns_install_packages "${FIBDNS_BUILD_PACKAGES[@]}" "${FIBDNS_TEST_PACKAGES[@]}"
 
 build_dir=${BUILD_DIR:-build}
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIBDNS_BUILD_TESTS=ON >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 
 start=$(date +%s)
