@@ -18,8 +18,11 @@ void DatagramDispatcher::handleBatch(std::span<const std::span<const std::uint8_
   for (std::size_t i = 0; i < datagrams.size(); ++i) {
     const auto bytes = datagrams[i];
     if (!dns::lab::looksLikeText(bytes)) {
-      replies[i] = binary_ ? binary_(bytes)
-                           : dns::lab::encodeBadRequest("binary data is not a lab request");
+      if (binary_) {
+        binary_(bytes, replies[i]);
+      } else {
+        replies[i] = dns::lab::encodeBadRequest("binary data is not a lab request");
+      }
       continue;
     }
     text_requests_.emplace_back(reinterpret_cast<const char*>(bytes.data()), bytes.size());

@@ -191,13 +191,16 @@ int main(int argc, char** argv) {
   }
   authority::LabHandler lab(**repository, cache);
   std::vector<std::uint8_t> dns_reply(authority::DnsResponder::kMaxTcpMessage);
-  authority::DatagramDispatcher dispatcher(lab, [&](std::span<const std::uint8_t> datagram) {
-    const auto size = responder->respond(
-        datagram, std::span<std::uint8_t>(dns_reply.data(), authority::DnsResponder::kEdnsPayload),
-        authority::Transport::Udp);
-    return size ? std::string(reinterpret_cast<const char*>(dns_reply.data()), *size)
-                : std::string();
-  });
+  authority::DatagramDispatcher dispatcher(
+      lab, [&](std::span<const std::uint8_t> datagram, std::string& reply) {
+        const auto size = responder->respond(
+            datagram,
+            std::span<std::uint8_t>(dns_reply.data(), authority::DnsResponder::kEdnsPayload),
+            authority::Transport::Udp);
+        if (size) {
+          reply.assign(reinterpret_cast<const char*>(dns_reply.data()), *size);
+        }
+      });
   const net::TcpServer::MessageHandler answer_tcp =
       [&](std::span<const std::uint8_t> message) -> std::optional<std::span<const std::uint8_t>> {
     try {

@@ -40,7 +40,22 @@ Result<std::unique_ptr<UdpServer>> UdpServer::bind(const std::string& ip, std::u
 }
 
 UdpServer::UdpServer(int fd)
-    : fd_(fd), buffers_(kMaxBatch * kMaxDatagram), peers_(kMaxBatch) {}
+    : fd_(fd),
+      buffers_(kMaxBatch * kMaxDatagram),
+      peers_(kMaxBatch),
+      messages_(kMaxBatch),
+      iovecs_(kMaxBatch),
+      replies_(kMaxBatch) {
+  for (std::size_t i = 0; i < kMaxBatch; ++i) {
+    iovecs_[i] = {buffers_.data() + i * kMaxDatagram, kMaxDatagram};
+    messages_[i].msg_hdr.msg_iov = &iovecs_[i];
+    messages_[i].msg_hdr.msg_iovlen = 1;
+    messages_[i].msg_hdr.msg_name = &peers_[i];
+  }
+  datagrams_.reserve(kMaxBatch);
+  outgoing_.reserve(kMaxBatch);
+  out_iovecs_.reserve(kMaxBatch);
+}
 
 UdpServer::~UdpServer() { ::close(fd_); }
 
@@ -54,26 +69,12 @@ std::uint16_t UdpServer::port() const {
 }
 
 void UdpServer::drain(const BatchHandler& handler) {
-  std::vector<mmsghdr> messages(kMaxBatch);
-  std::vector<iovec> iovecs(kMaxBatch);
-  std::vector<Datagram> datagrams;
-  std::vector<std::string> replies;
-  std::vector<mmsghdr> outgoing;
-  std::vector<iovec> out_iovecs;
-  datagrams.reserve(kMaxBatch);
-  outgoing.reserve(kMaxBatch);
-  out_iovecs.reserve(kMaxBatch);
-
   for (;;) {
-    for (std::size_t i = 0; i < kMaxBatch; ++i) {
-      iovecs[i] = {buffers_.data() + i * kMaxDatagram, kMaxDatagram};
-      messages[i] = {};
-      messages[i].msg_hdr.msg_iov = &iovecs[i];
-      messages[i].msg_hdr.msg_iovlen = 1;
-      messages[i].msg_hdr.msg_name = &peers_[i];
-      messages[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    for (mmsghdr& message : messages_) {
+      message.msg_hdr.msg_namelen = sizeof(sockaddr_in);  // the kernel overwrites it
     }
-    const int received = ::recvmmsg(fd_, messages.data(), kMaxBatch, MSG_DONTWAIT, nullptr);
+    const int received =
+        ::recvmmsg(fd_, messages_.data(), static_cast<unsigned>(kMaxBatch), MSG_DONTWAIT, nullptr);
     if (received < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         // E.g. ECONNREFUSED left by an ICMP error for an earlier reply: not fatal.
@@ -83,54 +84,59 @@ void UdpServer::drain(const BatchHandler& handler) {
       return;
     }
     const auto count = static_cast<std::size_t>(received);
-    datagrams.clear();
+    datagrams_.clear();
     for (std::size_t i = 0; i < count; ++i) {
-      const bool truncated = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-      datagrams.push_back(
-          {std::span<const std::uint8_t>(buffers_.data() + i * kMaxDatagram, messages[i].msg_len),
+      const bool truncated = (messages_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+      datagrams_.push_back(
+          {std::span<const std::uint8_t>(buffers_.data() + i * kMaxDatagram, messages_[i].msg_len),
            truncated});
     }
-    replies.assign(count, std::string());
-    handler(datagrams, replies);
-
-    outgoing.clear();
-    out_iovecs.clear();
-    for (std::size_t i = 0; i < count; ++i) {
-      if (replies[i].empty()) {
-        continue;
-      }
-      out_iovecs.push_back({replies[i].data(), replies[i].size()});
+    replies_.resize(count);
+    for (std::string& reply : replies_) {
+      reply.clear();
     }
-    std::size_t next_iovec = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      if (replies[i].empty()) {
-        continue;
-      }
-      mmsghdr message{};
-      message.msg_hdr.msg_iov = &out_iovecs[next_iovec++];
-      message.msg_hdr.msg_iovlen = 1;
-      message.msg_hdr.msg_name = &peers_[i];
-      message.msg_hdr.msg_namelen = sizeof(sockaddr_in);
-      outgoing.push_back(message);
-    }
-    std::size_t sent = 0;
-    while (sent < outgoing.size()) {
-      const int result = ::sendmmsg(fd_, outgoing.data() + sent,
-                                    static_cast<unsigned>(outgoing.size() - sent), 0);
-      if (result < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        // One bad destination must not stop the others: skip it.
-        log::debug("udp", "sendmmsg: " + errnoText(errno));
-        ++sent;
-        continue;
-      }
-      sent += static_cast<std::size_t>(result);
-    }
+    handler(datagrams_, replies_);
+    sendReplies(count);
     if (count < kMaxBatch) {
       return;
     }
+  }
+}
+
+void UdpServer::sendReplies(std::size_t count) {
+  outgoing_.clear();
+  out_iovecs_.clear();
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!replies_[i].empty()) {
+      out_iovecs_.push_back({replies_[i].data(), replies_[i].size()});
+    }
+  }
+  std::size_t next_iovec = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (replies_[i].empty()) {
+      continue;
+    }
+    mmsghdr message{};
+    message.msg_hdr.msg_iov = &out_iovecs_[next_iovec++];
+    message.msg_hdr.msg_iovlen = 1;
+    message.msg_hdr.msg_name = &peers_[i];
+    message.msg_hdr.msg_namelen = sizeof(sockaddr_in);
+    outgoing_.push_back(message);
+  }
+  std::size_t sent = 0;
+  while (sent < outgoing_.size()) {
+    const int result = ::sendmmsg(fd_, outgoing_.data() + sent,
+                                  static_cast<unsigned>(outgoing_.size() - sent), 0);
+    if (result < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      // One bad destination must not stop the others: skip it.
+      log::debug("udp", "sendmmsg: " + errnoText(errno));
+      ++sent;
+      continue;
+    }
+    sent += static_cast<std::size_t>(result);
   }
 }
 

@@ -15,13 +15,16 @@ namespace fibdns::authority {
 /// what else arrives in the same batch.
 class DatagramDispatcher {
  public:
-  /// Answers one binary datagram; an empty string means "no reply" (e.g. a DNS response, QR=1).
-  using BinaryResponder = std::function<std::string(std::span<const std::uint8_t> datagram)>;
+  /// Answers one binary datagram into `reply` (empty on entry); leaving it empty means "no
+  /// reply" (e.g. for a DNS response, QR=1). Writing into `reply` reuses its capacity.
+  using BinaryResponder =
+      std::function<void(std::span<const std::uint8_t> datagram, std::string& reply)>;
 
   /// Without a binary responder, binary datagrams get the lab's "BAD REQUEST!".
   DatagramDispatcher(LabHandler& lab, BinaryResponder binary = {});
 
-  /// replies[i] answers datagrams[i]; replies.size() must equal datagrams.size().
+  /// replies[i] answers datagrams[i]; replies.size() must equal datagrams.size(), and every
+  /// reply must be empty on entry.
   void handleBatch(std::span<const std::span<const std::uint8_t>> datagrams,
                    std::vector<std::string>& replies);
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cstdint>
 #include <functional>
@@ -20,7 +22,9 @@ struct Datagram {
 };
 
 /// Answers a batch of datagrams that arrived together. replies[i] answers datagrams[i]; an empty
-/// reply means "send nothing". Called on the serving thread only.
+/// reply means "send nothing". The replies arrive empty but keep their capacity from earlier
+/// batches, so writing into them (assign, append) usually allocates nothing. Called on the
+/// serving thread only.
 using BatchHandler =
     std::function<void(std::span<const Datagram> datagrams, std::vector<std::string>& replies)>;
 
@@ -50,10 +54,19 @@ class UdpServer {
 
  private:
   explicit UdpServer(int fd);
+  void sendReplies(std::size_t count);
 
   int fd_;
+  // Everything a batch needs is allocated once and reused: at low rates the loop wakes up for
+  // about one datagram at a time, and per-wake-up allocations would dominate its cost.
   std::vector<std::uint8_t> buffers_;
   std::vector<sockaddr_in> peers_;
+  std::vector<mmsghdr> messages_;
+  std::vector<iovec> iovecs_;
+  std::vector<Datagram> datagrams_;
+  std::vector<std::string> replies_;
+  std::vector<mmsghdr> outgoing_;
+  std::vector<iovec> out_iovecs_;
 };
 
 }  // namespace fibdns::net

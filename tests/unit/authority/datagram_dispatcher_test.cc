@@ -17,9 +17,12 @@ TEST(DatagramDispatcher, TextGoesToTheLabHandlerAndBinaryToTheResponder) {
   RecordCache cache;
   LabHandler lab(repository, cache);
   std::vector<std::size_t> binary_sizes;
-  DatagramDispatcher dispatcher(lab, [&](std::span<const std::uint8_t> datagram) {
+  DatagramDispatcher dispatcher(lab, [&](std::span<const std::uint8_t> datagram,
+                                         std::string& reply) {
     binary_sizes.push_back(datagram.size());
-    return std::string(datagram.size() == 3 ? "" : "wire-reply");
+    if (datagram.size() != 3) {
+      reply = "wire-reply";
+    }
   });
 
   const std::string dns_like("\x12\x34\x01\x00\x00\x01", 6);
