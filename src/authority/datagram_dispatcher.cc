@@ -25,7 +25,11 @@ void DatagramDispatcher::handleBatch(std::span<const std::span<const std::uint8_
       }
       continue;
     }
-    text_requests_.emplace_back(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (dns::lab::looksLikeReply(text)) {
+      continue;  // another server's reply: answering it could loop forever
+    }
+    text_requests_.push_back(text);
     text_positions_.push_back(i);
   }
   if (text_requests_.empty()) {

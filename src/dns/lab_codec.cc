@@ -276,6 +276,21 @@ bool looksLikeText(std::span<const std::uint8_t> datagram) {
   return true;
 }
 
+bool looksLikeReply(std::string_view datagram) {
+  const std::size_t start = datagram.find_first_not_of(" \t\r\n\f\v");
+  if (start == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view text = datagram.substr(start);
+  for (const std::string_view marker : {"Registration Succeeded!", "Registration Failed!",
+                                        "NOT FOUND!", "BAD REQUEST!", "SERVER ERROR!"}) {
+    if (text.substr(0, marker.size()) == marker) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Request parseRequest(std::span<const std::uint8_t> datagram) {
   // Reading bytes through char is allowed aliasing.
   return parseRequest(

@@ -1,6 +1,7 @@
 #include "fibdns/net/tcp_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -19,6 +20,19 @@ using Clock = std::chrono::steady_clock;
 
 // RFC 1035 §4.2.2: a message shorter than a DNS header cannot be a query.
 constexpr std::size_t kMinMessage = 12;
+// Input kept per connection: one largest frame (2 + 65535) plus one read. Reading stops there
+// until the frames in it are answered, so a fast sender cannot grow it.
+constexpr std::size_t kReadChunk = 16384;
+constexpr std::size_t kMaxInput = 2 + 65535 + kReadChunk;
+// Frames answered per connection per wake-up, so one busy connection cannot starve the rest.
+constexpr int kMaxFramesPerWakeup = 64;
+
+std::size_t frameEnd(const std::vector<std::uint8_t>& input) {
+  if (input.size() < 2) {
+    return 0;
+  }
+  return 2 + ((static_cast<std::size_t>(input[0]) << 8) | input[1]);
+}
 
 }  // namespace
 
@@ -34,7 +48,8 @@ Result<std::unique_ptr<TcpServer>> TcpServer::listen(const std::string& ip, std:
   if (fd < 0) {
     return unavailable(std::string("socket: ") + std::strerror(errno));
   }
-  std::unique_ptr<TcpServer> server(new TcpServer(fd, options));
+  std::unique_ptr<TcpServer> server(
+      new TcpServer(fd, ::open("/dev/null", O_RDONLY | O_CLOEXEC), options));
   const int on = 1;
   (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
@@ -45,13 +60,17 @@ Result<std::unique_ptr<TcpServer>> TcpServer::listen(const std::string& ip, std:
   return server;
 }
 
-TcpServer::TcpServer(int listen_fd, Options options) : listen_fd_(listen_fd), options_(options) {}
+TcpServer::TcpServer(int listen_fd, int reserve_fd, Options options)
+    : listen_fd_(listen_fd), reserve_fd_(reserve_fd), options_(options) {}
 
 TcpServer::~TcpServer() {
   for (Connection& connection : connections_) {
     ::close(connection.fd);
   }
   ::close(listen_fd_);
+  if (reserve_fd_ >= 0) {
+    ::close(reserve_fd_);
+  }
 }
 
 std::uint16_t TcpServer::port() const {
@@ -67,7 +86,8 @@ void TcpServer::appendPollFds(std::vector<pollfd>& fds) const {
   fds.push_back({listen_fd_, POLLIN, 0});
   for (const Connection& connection : connections_) {
     short events = 0;
-    if (connection.output.size() - connection.output_sent < options_.max_pending_output) {
+    if (!connection.peer_closed && connection.input.size() < kMaxInput &&
+        !outputFull(connection)) {
       events |= POLLIN;
     }
     if (connection.output_sent < connection.output.size()) {
@@ -81,19 +101,22 @@ void TcpServer::handle(std::span<const pollfd> fds, const MessageHandler& handle
   // fds mirrors appendPollFds: the listener first, then connections_ in order. Connections
   // accepted below are appended after those and polled next time.
   const std::size_t known = connections_.size();
-  for (std::size_t i = 1; i < fds.size() && i - 1 < known; ++i) {
-    Connection& connection = connections_[i - 1];
-    if (connection.fd != fds[i].fd) {
+  for (std::size_t i = 0; i < known; ++i) {
+    Connection& connection = connections_[i];
+    const short revents = i + 1 < fds.size() && fds[i + 1].fd == connection.fd
+                              ? fds[i + 1].revents
+                              : static_cast<short>(0);
+    if ((revents & (POLLERR | POLLNVAL)) != 0) {
+      connection.broken = true;
       continue;
     }
-    if ((fds[i].revents & (POLLERR | POLLNVAL)) != 0) {
-      connection.closing = true;
-      continue;
+    if ((revents & (POLLIN | POLLHUP)) != 0 && !connection.peer_closed) {
+      readFrom(connection);
     }
-    if ((fds[i].revents & (POLLIN | POLLHUP)) != 0) {
-      readFrom(connection, handler);
-    }
-    if (!connection.closing && connection.output_sent < connection.output.size()) {
+    // Also without new input: frames left over when the output was full are answered once it
+    // has drained.
+    answerFrames(connection, handler);
+    if (!connection.broken && connection.output_sent < connection.output.size()) {
       writeTo(connection);
     }
   }
@@ -103,9 +126,24 @@ void TcpServer::handle(std::span<const pollfd> fds, const MessageHandler& handle
   closeIdleAndDead();
 }
 
+bool TcpServer::outputFull(const Connection& connection) const {
+  return connection.output.size() - connection.output_sent >= options_.max_pending_output;
+}
+
+bool TcpServer::hasAnswerableFrame(const Connection& connection) const {
+  const std::size_t end = frameEnd(connection.input);
+  return end != 0 && end <= connection.input.size() && !outputFull(connection) &&
+         !connection.broken;
+}
+
 int TcpServer::nextTimeoutMs() const {
   if (connections_.empty()) {
     return -1;
+  }
+  for (const Connection& connection : connections_) {
+    if (hasAnswerableFrame(connection)) {
+      return 0;
+    }
   }
   Clock::time_point oldest = connections_.front().last_activity;
   for (const Connection& connection : connections_) {
@@ -120,8 +158,20 @@ void TcpServer::acceptAll() {
   for (;;) {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
+      if ((errno == EMFILE || errno == ENFILE) && reserve_fd_ >= 0) {
+        // Out of descriptors: use the spare one to take the connection off the queue and close
+        // it, so the listener does not stay readable forever.
+        log::debug("tcp", "out of file descriptors, closing a new connection");
+        ::close(reserve_fd_);
+        const int dropped = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (dropped >= 0) {
+          ::close(dropped);
+        }
+        reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        continue;
+      }
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
-        log::warn("tcp", std::string("accept: ") + std::strerror(errno));
+        log::debug("tcp", std::string("accept: ") + std::strerror(errno));
       }
       return;
     }
@@ -140,31 +190,36 @@ void TcpServer::acceptAll() {
   }
 }
 
-void TcpServer::readFrom(Connection& connection, const MessageHandler& handler) {
-  std::uint8_t buffer[16384];
-  for (;;) {
-    const ssize_t got = ::recv(connection.fd, buffer, sizeof buffer, 0);
+void TcpServer::readFrom(Connection& connection) {
+  std::uint8_t buffer[kReadChunk];
+  while (connection.input.size() < kMaxInput) {
+    const std::size_t room = std::min(sizeof buffer, kMaxInput - connection.input.size());
+    const ssize_t got = ::recv(connection.fd, buffer, room, 0);
     if (got == 0) {
-      connection.closing = true;  // the peer closed; RFC 7766 lets us close too
-      break;
+      connection.peer_closed = true;  // answer what is complete, then close (RFC 7766 §6.2.4)
+      return;
     }
     if (got < 0) {
       if (errno == EINTR) {
         continue;
       }
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        connection.closing = true;
+        connection.broken = true;
       }
-      break;
+      return;
     }
     connection.input.insert(connection.input.end(), buffer, buffer + got);
-    if (static_cast<std::size_t>(got) < sizeof buffer) {
-      break;
+    if (static_cast<std::size_t>(got) < room) {
+      return;
     }
   }
-  // Answer every complete frame, in order.
+}
+
+void TcpServer::answerFrames(Connection& connection, const MessageHandler& handler) {
   std::size_t offset = 0;
-  while (!connection.closing) {
+  for (int frames = 0; frames < kMaxFramesPerWakeup && !connection.broken &&
+                       !outputFull(connection);
+       ++frames) {
     const std::size_t available = connection.input.size() - offset;
     if (available < 2) {
       break;
@@ -173,7 +228,7 @@ void TcpServer::readFrom(Connection& connection, const MessageHandler& handler) 
         (static_cast<std::size_t>(connection.input[offset]) << 8) | connection.input[offset + 1];
     if (length < kMinMessage) {
       log::debug("tcp", "bad frame of " + std::to_string(length) + " bytes, closing");
-      connection.closing = true;
+      connection.broken = true;
       break;
     }
     if (available - 2 < length) {
@@ -190,9 +245,6 @@ void TcpServer::readFrom(Connection& connection, const MessageHandler& handler) 
   }
   connection.input.erase(connection.input.begin(),
                          connection.input.begin() + static_cast<std::ptrdiff_t>(offset));
-  if (connection.output_sent < connection.output.size()) {
-    writeTo(connection);
-  }
 }
 
 void TcpServer::writeTo(Connection& connection) {
@@ -205,7 +257,7 @@ void TcpServer::writeTo(Connection& connection) {
         continue;
       }
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        connection.closing = true;
+        connection.broken = true;
       }
       return;
     }
@@ -220,7 +272,10 @@ void TcpServer::closeIdleAndDead() {
   const auto now = Clock::now();
   std::erase_if(connections_, [&](const Connection& connection) {
     const bool idle = now - connection.last_activity >= options_.idle_timeout;
-    if (connection.closing || idle) {
+    // After EOF, stay until every complete query is answered and the answers are sent.
+    const bool finished = connection.peer_closed && !hasAnswerableFrame(connection) &&
+                          connection.output_sent == connection.output.size();
+    if (connection.broken || idle || finished) {
       ::close(connection.fd);
       return true;
     }

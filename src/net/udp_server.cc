@@ -69,7 +69,10 @@ std::uint16_t UdpServer::port() const {
 }
 
 void UdpServer::drain(const BatchHandler& handler) {
-  for (;;) {
+  // Bounded, so that a flood cannot keep the loop from signals and TCP: after this many
+  // batches the caller polls again (and comes straight back if more is waiting).
+  constexpr int kMaxBatchesPerDrain = 16;
+  for (int round = 0; round < kMaxBatchesPerDrain; ++round) {
     for (mmsghdr& message : messages_) {
       message.msg_hdr.msg_namelen = sizeof(sockaddr_in);  // the kernel overwrites it
     }

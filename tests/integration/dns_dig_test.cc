@@ -162,5 +162,63 @@ TEST_F(DnsDigTest, SeveralQueriesShareOneTcpConnection) {
   EXPECT_EQ(out, "10.0.0.5\n10.0.0.5\nns1.fib.test.\n");
 }
 
+// 256 pipelined 64-byte frames fill exactly four 16 KiB reads; the client then half-closes and
+// reads. Every query must still be answered, in order (RFC 7766 §6.2.1.1, §6.2.4).
+TEST_F(DnsDigTest, AnswersEveryPipelinedTcpQueryBeforeClosingAfterAHalfClose) {
+  constexpr int kQueries = 256;
+  std::string stream;
+  for (int id = 0; id < kQueries; ++id) {
+    // Header (12) + a question for <35 x p>.fib.test A (50): 62 bytes, 64 with the length.
+    std::string query;
+    query += static_cast<char>(id >> 8);
+    query += static_cast<char>(id & 0xff);
+    query += std::string("\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00", 10);
+    query += '\x23';
+    query += std::string(35, 'p');  // a 35-byte label: the name is p...p.fib.test
+    query += std::string("\x03" "fib" "\x04" "test" "\x00", 10);
+    query += std::string("\x00\x01\x00\x01", 4);
+    ASSERT_EQ(query.size(), 62U);
+    stream += '\x00';
+    stream += static_cast<char>(query.size());
+    stream += query;
+  }
+  ASSERT_EQ(stream.size(), 16384U);
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port_);
+  ::inet_pton(AF_INET, kAsIp.c_str(), &address.sin_addr);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::send(fd, stream.data(), stream.size(), 0), static_cast<ssize_t>(stream.size()));
+  ::shutdown(fd, SHUT_WR);
+
+  std::string received;
+  char buffer[65536];
+  for (;;) {
+    pollfd pfd{fd, POLLIN, 0};
+    ASSERT_EQ(::poll(&pfd, 1, 3000), 1) << "the server neither answered nor closed";
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    ASSERT_GE(n, 0);
+    if (n == 0) {
+      break;
+    }
+    received.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  int answered = 0;
+  std::size_t offset = 0;
+  while (received.size() - offset >= 4) {
+    const auto length = static_cast<std::size_t>(static_cast<unsigned char>(received[offset]) << 8 |
+                                                 static_cast<unsigned char>(received[offset + 1]));
+    const int id = static_cast<unsigned char>(received[offset + 2]) << 8 |
+                   static_cast<unsigned char>(received[offset + 3]);
+    EXPECT_EQ(id, answered);
+    offset += 2 + length;
+    ++answered;
+  }
+  EXPECT_EQ(answered, kQueries);
+}
+
 }  // namespace
 }  // namespace fibdns::testing

@@ -37,6 +37,12 @@ using Request = std::variant<Registration, Query, Malformed, RejectedRegistratio
 /// request; anything else is binary (a DNS wire-format message, or garbage).
 bool looksLikeText(std::span<const std::uint8_t> datagram);
 
+/// True when the text starts (after whitespace) with one of the AS's reply words
+/// ("Registration Succeeded!", "Registration Failed!", "NOT FOUND!", "BAD REQUEST!",
+/// "SERVER ERROR!"). A server must never answer such a datagram: it is another server's reply,
+/// and answering it would start a reflection loop (e.g. with a spoofed source).
+bool looksLikeReply(std::string_view datagram);
+
 /// Parses one datagram. Never throws; every input maps to exactly one alternative.
 Request parseRequest(std::span<const std::uint8_t> datagram);
 Request parseRequest(std::string_view datagram);

@@ -49,26 +49,34 @@ class TcpServer {
   /// Handles the ready descriptors among `fds` (those appended by appendPollFds), then closes
   /// connections that have been idle too long.
   void handle(std::span<const pollfd> fds, const MessageHandler& handler);
-  /// Milliseconds until the next idle deadline (for the poll timeout), -1 when none.
+  /// Milliseconds until the next idle deadline (for the poll timeout), -1 when none, 0 when a
+  /// connection still holds complete queries it had no room to answer yet.
   int nextTimeoutMs() const;
 
  private:
   struct Connection {
     int fd = -1;
-    std::vector<std::uint8_t> input;
+    std::vector<std::uint8_t> input;  // at most kMaxInput bytes: one largest frame and a bit
     std::vector<std::uint8_t> output;
     std::size_t output_sent = 0;
     std::chrono::steady_clock::time_point last_activity;
-    bool closing = false;  // after a bad frame or EOF: flush nothing more, close
+    bool peer_closed = false;  // EOF seen: answer what is complete, flush, then close
+    bool broken = false;       // a bad frame or a socket error: close now
   };
 
-  TcpServer(int listen_fd, Options options);
+  TcpServer(int listen_fd, int reserve_fd, Options options);
   void acceptAll();
-  void readFrom(Connection& connection, const MessageHandler& handler);
+  void readFrom(Connection& connection);
+  void answerFrames(Connection& connection, const MessageHandler& handler);
   void writeTo(Connection& connection);
+  bool hasAnswerableFrame(const Connection& connection) const;
+  bool outputFull(const Connection& connection) const;
   void closeIdleAndDead();
 
   int listen_fd_;
+  // A spare descriptor, given up to accept-and-close a connection when the process runs out of
+  // descriptors (EMFILE); otherwise the listener would stay readable and the loop would spin.
+  int reserve_fd_;
   Options options_;
   std::vector<Connection> connections_;
 };

@@ -47,8 +47,9 @@ class UdpServer {
   /// The bound port (useful after binding port 0).
   std::uint16_t port() const;
 
-  /// Reads every datagram waiting on the socket (in batches of kMaxBatch), hands each batch to
-  /// the handler and sends the replies. Returns when the socket has nothing more to read.
+  /// Reads the datagrams waiting on the socket (in batches of kMaxBatch), hands each batch to
+  /// the handler and sends the replies. Returns when the socket has nothing more to read, or
+  /// after a bounded number of batches (the socket then stays readable for the next poll).
   /// Socket errors are logged and skipped: the server never stops because of a peer.
   void drain(const BatchHandler& handler);
 

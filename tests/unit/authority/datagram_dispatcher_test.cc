@@ -51,5 +51,23 @@ TEST(DatagramDispatcher, WithoutAResponderBinaryIsABadRequest) {
   EXPECT_EQ(replies[0].rfind("BAD REQUEST!\n", 0), 0U);
 }
 
+TEST(DatagramDispatcher, NeverAnswersAnotherServersReply) {
+  ::testing::StrictMock<MockRecordRepository> repository;
+  RecordCache cache;
+  LabHandler lab(repository, cache);
+  DatagramDispatcher dispatcher(lab);
+
+  const std::vector<std::span<const std::uint8_t>> datagrams = {
+      bytes("BAD REQUEST!\nfield without '=': hello"), bytes("NOT FOUND!"),
+      bytes("  Registration Succeeded!"), bytes("Registration Failed!\nx"),
+      bytes("SERVER ERROR!\ninternal error"), bytes("hello")};
+  std::vector<std::string> replies(datagrams.size());
+  dispatcher.handleBatch(datagrams, replies);
+  for (std::size_t i = 0; i + 1 < replies.size(); ++i) {
+    EXPECT_EQ(replies[i], "") << i;
+  }
+  EXPECT_EQ(replies.back().rfind("BAD REQUEST!\n", 0), 0U);  // an ordinary bad request is answered
+}
+
 }  // namespace
 }  // namespace fibdns::authority
