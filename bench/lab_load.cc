@@ -114,8 +114,8 @@ WriteResult runRegistrations(const Target& target, double seconds, int writers, 
           continue;
         }
         const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
-        if (got > 0 && std::string_view(buffer, static_cast<std::size_t>(got)) ==
-                           "Registration Succeeded!") {
+        if (got > 0 &&
+            std::string_view(buffer, static_cast<std::size_t>(got)) == "Registration Succeeded!") {
           ++acknowledged;
         } else {
           ++failed;

@@ -82,15 +82,16 @@ Result<DnsResponder> DnsResponder::create(const ZoneConfig& config, const Record
   }
   auto primary = WireName::fromHostName(config.primary_ns);
   if (!primary || primary->isRoot()) {
-    return invalidArgument("zone config: primary NS: " +
-                           (primary ? std::string("the root is not a server") : primary.status().message()));
+    return invalidArgument(
+        "zone config: primary NS: " +
+        (primary ? std::string("the root is not a server") : primary.status().message()));
   }
   responder.primary_ns_ = primary.value();
   auto hostmaster = WireName::fromHostName(config.hostmaster);
   if (!hostmaster || hostmaster->isRoot()) {
-    return invalidArgument("zone config: hostmaster: " +
-                           (hostmaster ? std::string("the root is not a mailbox")
-                                       : hostmaster.status().message()));
+    return invalidArgument(
+        "zone config: hostmaster: " +
+        (hostmaster ? std::string("the root is not a mailbox") : hostmaster.status().message()));
   }
   responder.hostmaster_ = hostmaster.value();
   return responder;
@@ -140,8 +141,7 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
         apex_offset = *offset;
       }
     }
-    if (zone == nullptr || question.qtype == dns::kTypeAxfr ||
-        question.qtype == dns::kTypeIxfr) {
+    if (zone == nullptr || question.qtype == dns::kTypeAxfr || question.qtype == dns::kTypeIxfr) {
       answer.rcode = Rcode::Refused;
       answer.authoritative = false;
     } else {
@@ -159,7 +159,8 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
       const bool has_answer = answer.a_record != nullptr || answer.apex_soa || answer.apex_ns;
       if (!has_answer) {
         answer.negative_soa = true;
-        const bool exists = record != nullptr || at_apex || cache_->hasNamesBelow(question.name.key());
+        const bool exists =
+            record != nullptr || at_apex || cache_->hasNamesBelow(question.name.key());
         answer.rcode = exists ? Rcode::NoError : Rcode::NxDomain;
       }
     }

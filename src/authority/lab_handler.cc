@@ -76,8 +76,8 @@ void LabHandler::handleBatch(std::span<const std::string_view> requests,
         Overloaded{
             [&](const lab::Registration&) {
               return committed.isOk() ? lab::encodeRegistrationSucceeded()
-                                      : lab::encodeRegistrationFailed(
-                                            "store unavailable: " + committed.message());
+                                      : lab::encodeRegistrationFailed("store unavailable: " +
+                                                                      committed.message());
             },
             [&](const lab::Query& query) {
               const dns::ARecord* record = cache_.find(query.name);

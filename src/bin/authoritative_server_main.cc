@@ -17,8 +17,8 @@
 #include "fibdns/common/logging.h"
 #include "fibdns/dns/ipv4.h"
 #include "fibdns/dns/lab_codec.h"
-#include "fibdns/net/udp_lab_client.h"
 #include "fibdns/net/tcp_server.h"
+#include "fibdns/net/udp_lab_client.h"
 #include "fibdns/net/udp_server.h"
 #include "fibdns/storage/migrator.h"
 #include "fibdns/storage/sqlite_record_repository.h"
@@ -85,7 +85,8 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
          return Status::ok();
        }},
       {"tcp-max-connections", "FIBDNS_AS_TCP_MAX_CONNECTIONS", "N",
-       "DNS-over-TCP connections served at once", "256", [&](std::string_view value) -> Status {
+       "DNS-over-TCP connections served at once", "256",
+       [&](std::string_view value) -> Status {
          auto parsed = flags::parseUnsigned(value, 1, 10000);
          if (!parsed) {
            return parsed.status();
@@ -104,7 +105,9 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
          return Status::ok();
        }},
       flags::logLevelOption("FIBDNS_AS_LOG_LEVEL"),
-      flags::switchOption("health-check", "ask the AS on --bind/--port for a record and exit 0 if it answers", config.health_check),
+      flags::switchOption("health-check",
+                          "ask the AS on --bind/--port for a record and exit 0 if it answers",
+                          config.health_check),
   };
 }
 
@@ -128,9 +131,12 @@ int main(int argc, char** argv) {
                        "The fibdns Authoritative Server: Type A records in SQLite, served with the "
                        "lab text protocol (UDP) and standard DNS (UDP and TCP) on one port.",
                        options, argc, argv)) {
-    case flags::Outcome::ExitSuccess: return EXIT_SUCCESS;
-    case flags::Outcome::ExitUsage: return 2;
-    case flags::Outcome::Run: break;
+    case flags::Outcome::ExitSuccess:
+      return EXIT_SUCCESS;
+    case flags::Outcome::ExitUsage:
+      return 2;
+    case flags::Outcome::Run:
+      break;
   }
   if (config.health_check) {
     return runHealthCheck(config);
@@ -154,8 +160,8 @@ int main(int argc, char** argv) {
 
   auto repository = storage::SqliteRecordRepository::open(config.db_path);
   if (!repository) {
-    log::error("as", "cannot use database " + config.db_path + ": " +
-                         repository.status().message());
+    log::error("as",
+               "cannot use database " + config.db_path + ": " + repository.status().message());
     return EXIT_FAILURE;
   }
   authority::RecordCache cache;
@@ -168,9 +174,10 @@ int main(int argc, char** argv) {
   }
   cache.replaceAll(*records);
   cache.setSerial(*serial);
-  log::info("as", "database " + config.db_path + " open: " + std::to_string(cache.size()) +
-                      " record(s), serial " + std::to_string(cache.serial()) + ", schema version " +
-                      std::to_string(storage::Migrator(storage::embeddedMigrations()).latestVersion()));
+  log::info("as",
+            "database " + config.db_path + " open: " + std::to_string(cache.size()) +
+                " record(s), serial " + std::to_string(cache.serial()) + ", schema version " +
+                std::to_string(storage::Migrator(storage::embeddedMigrations()).latestVersion()));
 
   auto responder = authority::DnsResponder::create(config.zone, cache);
   if (!responder) {
@@ -191,16 +198,15 @@ int main(int argc, char** argv) {
   }
   authority::LabHandler lab(**repository, cache);
   std::vector<std::uint8_t> dns_reply(authority::DnsResponder::kMaxTcpMessage);
-  authority::DatagramDispatcher dispatcher(
-      lab, [&](std::span<const std::uint8_t> datagram, std::string& reply) {
-        const auto size = responder->respond(
-            datagram,
-            std::span<std::uint8_t>(dns_reply.data(), authority::DnsResponder::kEdnsPayload),
-            authority::Transport::Udp);
-        if (size) {
-          reply.assign(reinterpret_cast<const char*>(dns_reply.data()), *size);
-        }
-      });
+  authority::DatagramDispatcher dispatcher(lab, [&](std::span<const std::uint8_t> datagram,
+                                                    std::string& reply) {
+    const auto size = responder->respond(
+        datagram, std::span<std::uint8_t>(dns_reply.data(), authority::DnsResponder::kEdnsPayload),
+        authority::Transport::Udp);
+    if (size) {
+      reply.assign(reinterpret_cast<const char*>(dns_reply.data()), *size);
+    }
+  });
   const net::TcpServer::MessageHandler answer_tcp =
       [&](std::span<const std::uint8_t> message) -> std::optional<std::span<const std::uint8_t>> {
     try {

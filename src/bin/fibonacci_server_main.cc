@@ -47,8 +47,10 @@ Status storeUnsigned(std::string_view value, std::uint64_t min, std::uint64_t ma
 
 std::vector<flags::Option> optionTable(FibonacciServerConfig& config) {
   return {
-      flags::ipv4Option("bind", "FIBDNS_FS_BIND", "address to listen on", "0.0.0.0", config.server.bind),
-      flags::portOption("port", "FIBDNS_FS_PORT", "HTTP port to listen on", "9090", config.server.port),
+      flags::ipv4Option("bind", "FIBDNS_FS_BIND", "address to listen on", "0.0.0.0",
+                        config.server.bind),
+      flags::portOption("port", "FIBDNS_FS_PORT", "HTTP port to listen on", "9090",
+                        config.server.port),
       {"threads", "FIBDNS_FS_THREADS", "N", "HTTP worker threads (1..64)", "2",
        [&](std::string_view value) -> Status {
          std::uint64_t threads = 0;
@@ -104,15 +106,16 @@ std::vector<flags::Option> optionTable(FibonacciServerConfig& config) {
          return Status::ok();
        }},
       flags::logLevelOption("FIBDNS_FS_LOG_LEVEL"),
-      flags::switchOption("health-check", "GET /healthz on --bind/--port and exit 0 if it answers 200", config.health_check),
+      flags::switchOption("health-check",
+                          "GET /healthz on --bind/--port and exit 0 if it answers 200",
+                          config.health_check),
   };
 }
 
 std::shared_ptr<http::Router> makeRouter(const http::FibonacciService& service) {
   auto router = std::make_shared<http::Router>();
-  router->add("GET", "/healthz", [](const http::HttpRequest&) {
-    return http::textReply(200, "ok");
-  });
+  router->add("GET", "/healthz",
+              [](const http::HttpRequest&) { return http::textReply(200, "ok"); });
   router->addWithSlash("GET", "/fibonacci", [&service](const http::HttpRequest& request) {
     return service.fibonacci(request.query("number"));
   });
@@ -131,9 +134,12 @@ int main(int argc, char** argv) {
                        "The fibdns Fibonacci Server: exact Fibonacci numbers over HTTP, and "
                        "registration of names with an Authoritative Server.",
                        options, argc, argv)) {
-    case flags::Outcome::ExitSuccess: return EXIT_SUCCESS;
-    case flags::Outcome::ExitUsage: return 2;
-    case flags::Outcome::Run: break;
+    case flags::Outcome::ExitSuccess:
+      return EXIT_SUCCESS;
+    case flags::Outcome::ExitUsage:
+      return 2;
+    case flags::Outcome::Run:
+      break;
   }
   if (Status status = http::initCurl(); !status.isOk()) {
     log::error("fs", status.message());
@@ -153,8 +159,7 @@ int main(int argc, char** argv) {
   http::blockTerminationSignals();  // before any thread: they all inherit the mask
 
   // Everything the handlers use is declared before the server, so it outlives Pistache's threads.
-  const net::UdpLabClient udp_client(
-      net::UdpLabClientOptions{std::chrono::milliseconds(500), 3});
+  const net::UdpLabClient udp_client(net::UdpLabClientOptions{std::chrono::milliseconds(500), 3});
   const http::UdpRegistrar registrar(udp_client);
   const http::FibonacciService service(registrar, config.service);
   http::HttpServer server(makeRouter(service), config.server);

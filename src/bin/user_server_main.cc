@@ -42,8 +42,10 @@ Status storeUnsigned(std::string_view value, std::uint64_t min, std::uint64_t ma
 
 std::vector<flags::Option> optionTable(UserServerConfig& config) {
   return {
-      flags::ipv4Option("bind", "FIBDNS_US_BIND", "address to listen on", "0.0.0.0", config.server.bind),
-      flags::portOption("port", "FIBDNS_US_PORT", "HTTP port to listen on", "8080", config.server.port),
+      flags::ipv4Option("bind", "FIBDNS_US_BIND", "address to listen on", "0.0.0.0",
+                        config.server.bind),
+      flags::portOption("port", "FIBDNS_US_PORT", "HTTP port to listen on", "8080",
+                        config.server.port),
       {"threads", "FIBDNS_US_THREADS", "N", "HTTP worker threads (1..64)", "2",
        [&](std::string_view value) -> Status {
          std::uint64_t threads = 0;
@@ -85,7 +87,9 @@ std::vector<flags::Option> optionTable(UserServerConfig& config) {
          return status;
        }},
       flags::logLevelOption("FIBDNS_US_LOG_LEVEL"),
-      flags::switchOption("health-check", "GET /healthz on --bind/--port and exit 0 if it answers 200", config.health_check),
+      flags::switchOption("health-check",
+                          "GET /healthz on --bind/--port and exit 0 if it answers 200",
+                          config.health_check),
   };
 }
 
@@ -96,9 +100,8 @@ http::RawUserQuery rawQuery(const http::HttpRequest& request) {
 
 std::shared_ptr<http::Router> makeRouter(const http::UserService& service) {
   auto router = std::make_shared<http::Router>();
-  router->add("GET", "/healthz", [](const http::HttpRequest&) {
-    return http::textReply(200, "ok");
-  });
+  router->add("GET", "/healthz",
+              [](const http::HttpRequest&) { return http::textReply(200, "ok"); });
   router->addWithSlash("GET", "/fibonacci", [&service](const http::HttpRequest& request) {
     http::HttpReply reply = service.fibonacci(rawQuery(request));
     if (reply.status >= 500 && log::enabled(log::Level::Debug)) {
@@ -118,9 +121,12 @@ int main(int argc, char** argv) {
                        "The fibdns User Server: resolves a Fibonacci Server's name through an "
                        "Authoritative Server, then asks it for F(number).",
                        options, argc, argv)) {
-    case flags::Outcome::ExitSuccess: return EXIT_SUCCESS;
-    case flags::Outcome::ExitUsage: return 2;
-    case flags::Outcome::Run: break;
+    case flags::Outcome::ExitSuccess:
+      return EXIT_SUCCESS;
+    case flags::Outcome::ExitUsage:
+      return 2;
+    case flags::Outcome::Run:
+      break;
   }
   if (Status status = http::initCurl(); !status.isOk()) {
     log::error("us", status.message());

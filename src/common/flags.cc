@@ -164,7 +164,11 @@ Result<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t min, st
 
 Option ipv4Option(std::string name, std::string env, std::string help, std::string default_value,
                   std::string& target) {
-  return {std::move(name), std::move(env), "IPV4", std::move(help), std::move(default_value),
+  return {std::move(name),
+          std::move(env),
+          "IPV4",
+          std::move(help),
+          std::move(default_value),
           [&target](std::string_view value) -> Status {
             const std::string text(value);
             in_addr address{};
@@ -178,7 +182,11 @@ Option ipv4Option(std::string name, std::string env, std::string help, std::stri
 
 Option portOption(std::string name, std::string env, std::string help, std::string default_value,
                   std::uint16_t& target) {
-  return {std::move(name), std::move(env), "PORT", std::move(help), std::move(default_value),
+  return {std::move(name),
+          std::move(env),
+          "PORT",
+          std::move(help),
+          std::move(default_value),
           [&target](std::string_view value) -> Status {
             auto port = parsePort(value);
             if (!port) {
@@ -192,8 +200,12 @@ Option portOption(std::string name, std::string env, std::string help, std::stri
 Option unsignedOption(std::string name, std::string env, std::string value_name, std::string help,
                       std::string default_value, std::uint64_t min, std::uint64_t max,
                       std::uint64_t& target) {
-  return {std::move(name), std::move(env), std::move(value_name), std::move(help),
-          std::move(default_value), [&target, min, max](std::string_view value) -> Status {
+  return {std::move(name),
+          std::move(env),
+          std::move(value_name),
+          std::move(help),
+          std::move(default_value),
+          [&target, min, max](std::string_view value) -> Status {
             auto parsed = parseUnsigned(value, min, max);
             if (!parsed) {
               return parsed.status();
@@ -204,7 +216,11 @@ Option unsignedOption(std::string name, std::string env, std::string value_name,
 }
 
 Option logLevelOption(std::string env) {
-  return {"log-level", std::move(env), "LEVEL", "debug, info, warn or error", "info",
+  return {"log-level",
+          std::move(env),
+          "LEVEL",
+          "debug, info, warn or error",
+          "info",
           [](std::string_view value) -> Status {
             log::Level level{};
             if (!log::parseLevel(value, level)) {

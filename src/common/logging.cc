@@ -14,10 +14,14 @@ std::atomic<Level> g_level{Level::Info};
 
 const char* levelName(Level level) {
   switch (level) {
-    case Level::Debug: return "DEBUG";
-    case Level::Info: return "INFO";
-    case Level::Warn: return "WARN";
-    case Level::Error: return "ERROR";
+    case Level::Debug:
+      return "DEBUG";
+    case Level::Info:
+      return "INFO";
+    case Level::Warn:
+      return "WARN";
+    case Level::Error:
+      return "ERROR";
   }
   return "?";
 }
@@ -43,10 +47,22 @@ void setLevel(Level level) { g_level.store(level, std::memory_order_relaxed); }
 Level level() { return g_level.load(std::memory_order_relaxed); }
 
 bool parseLevel(std::string_view text, Level& out) {
-  if (text == "debug") { out = Level::Debug; return true; }
-  if (text == "info") { out = Level::Info; return true; }
-  if (text == "warn") { out = Level::Warn; return true; }
-  if (text == "error") { out = Level::Error; return true; }
+  if (text == "debug") {
+    out = Level::Debug;
+    return true;
+  }
+  if (text == "info") {
+    out = Level::Info;
+    return true;
+  }
+  if (text == "warn") {
+    out = Level::Warn;
+    return true;
+  }
+  if (text == "error") {
+    out = Level::Error;
+    return true;
+  }
   return false;
 }
 

@@ -4,13 +4,20 @@ namespace fibdns {
 
 const char* statusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::Ok: return "Ok";
-    case StatusCode::InvalidArgument: return "InvalidArgument";
-    case StatusCode::NotFound: return "NotFound";
-    case StatusCode::FailedPrecondition: return "FailedPrecondition";
-    case StatusCode::Unavailable: return "Unavailable";
-    case StatusCode::DeadlineExceeded: return "DeadlineExceeded";
-    case StatusCode::Internal: return "Internal";
+    case StatusCode::Ok:
+      return "Ok";
+    case StatusCode::InvalidArgument:
+      return "InvalidArgument";
+    case StatusCode::NotFound:
+      return "NotFound";
+    case StatusCode::FailedPrecondition:
+      return "FailedPrecondition";
+    case StatusCode::Unavailable:
+      return "Unavailable";
+    case StatusCode::DeadlineExceeded:
+      return "DeadlineExceeded";
+    case StatusCode::Internal:
+      return "Internal";
   }
   return "Unknown";
 }

@@ -301,8 +301,8 @@ Request parseRequest(std::string_view datagram) {
   if (datagram.size() > kMaxRequestSize) {
     return Malformed{"request over " + std::to_string(kMaxRequestSize) + " bytes"};
   }
-  if (!looksLikeText(std::span(reinterpret_cast<const std::uint8_t*>(datagram.data()),
-                               datagram.size()))) {
+  if (!looksLikeText(
+          std::span(reinterpret_cast<const std::uint8_t*>(datagram.data()), datagram.size()))) {
     return Malformed{"binary data is not a lab request"};
   }
   Fields fields;
@@ -346,8 +346,8 @@ std::string encodeQuery(std::string_view name) {
 }
 
 Reply parseReply(std::string_view datagram) {
-  if (!looksLikeText(std::span(reinterpret_cast<const std::uint8_t*>(datagram.data()),
-                               datagram.size()))) {
+  if (!looksLikeText(
+          std::span(reinterpret_cast<const std::uint8_t*>(datagram.data()), datagram.size()))) {
     return UnparsableReply{"binary data is not a lab reply"};
   }
   // Peers differ in trailing newlines and spaces; tolerate any surrounding whitespace.

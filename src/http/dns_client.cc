@@ -35,11 +35,11 @@ Result<Resolution> UdpDnsClient::resolve(const net::AsEndpoint& as,
         } else if constexpr (std::is_same_v<T, dns::lab::NotFoundReply>) {
           return notFound("hostname not found: " + hostname);
         } else if constexpr (std::is_same_v<T, dns::lab::ErrorReply>) {
-          return unavailable(oneLine("the AS at " + where + " answered " + parsed.kind + " " +
-                                     parsed.reason));
+          return unavailable(
+              oneLine("the AS at " + where + " answered " + parsed.kind + " " + parsed.reason));
         } else if constexpr (std::is_same_v<T, dns::lab::UnparsableReply>) {
-          return unavailable(oneLine("unparsable answer from the AS at " + where + ": " +
-                                     parsed.reason));
+          return unavailable(
+              oneLine("unparsable answer from the AS at " + where + ": " + parsed.reason));
         } else {
           return unavailable("unexpected answer from the AS at " + where);
         }

@@ -82,8 +82,8 @@ Result<FibonacciResponse> CurlFibonacciClient::fetch(const std::string& host, st
   if (code != CURLE_OK) {
     const std::string reason = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
     if (code == CURLE_OPERATION_TIMEDOUT) {
-      return deadlineExceeded("the FS at " + where + " did not answer in time (" +
-                              oneLine(reason) + ")");
+      return deadlineExceeded("the FS at " + where + " did not answer in time (" + oneLine(reason) +
+                              ")");
     }
     if (sink.overflow) {
       return unavailable("the FS at " + where + " sent more than " +

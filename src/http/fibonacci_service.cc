@@ -31,9 +31,9 @@ HttpReply FibonacciService::registerName(std::string_view body) const {
   if (Status status = registrar_.registerRecord(as, record); !status.isOk()) {
     return errorReply(status);
   }
-  return textReply(201, "registered " + record.name + " A " + record.address.toString() +
-                            " ttl " + std::to_string(record.ttl) + " with the AS at " + as.ip +
-                            ":" + std::to_string(as.port));
+  return textReply(201, "registered " + record.name + " A " + record.address.toString() + " ttl " +
+                            std::to_string(record.ttl) + " with the AS at " + as.ip + ":" +
+                            std::to_string(as.port));
 }
 
 }  // namespace fibdns::http

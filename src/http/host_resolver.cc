@@ -51,9 +51,8 @@ Result<std::string> sourceAddressTowards(const std::string& ip, std::uint16_t po
   // Connecting a UDP socket sends nothing: it only asks the kernel for a route and a source.
   sockaddr_in local{};
   socklen_t length = sizeof local;
-  const bool ok =
-      ::connect(fd, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0;
+  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0;
   const int saved_errno = errno;
   ::close(fd);
   if (!ok) {

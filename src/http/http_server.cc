@@ -43,7 +43,8 @@ class AllowHeader : public TextHeader {
 
 void send(const Http::Request& request, Http::ResponseWriter& response, const HttpReply& reply) {
   auto& headers = response.headers();
-  if (request.version() == Http::Version::Http11 && !request.headers().has<Http::Header::Connection>()) {
+  if (request.version() == Http::Version::Http11 &&
+      !request.headers().has<Http::Header::Connection>()) {
     // HTTP/1.1 connections persist by default (RFC 9112 §9.3); Pistache 0.0.5 says Close here.
     headers.remove<Http::Header::Connection>();
     headers.add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);

@@ -17,13 +17,19 @@ namespace {
 
 const char* typeName(const rapidjson::Value& value) {
   switch (value.GetType()) {
-    case rapidjson::kNullType: return "null";
+    case rapidjson::kNullType:
+      return "null";
     case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return "a boolean";
-    case rapidjson::kObjectType: return "an object";
-    case rapidjson::kArrayType: return "an array";
-    case rapidjson::kStringType: return "a string";
-    case rapidjson::kNumberType: return "a number";
+    case rapidjson::kTrueType:
+      return "a boolean";
+    case rapidjson::kObjectType:
+      return "an object";
+    case rapidjson::kArrayType:
+      return "an array";
+    case rapidjson::kStringType:
+      return "a string";
+    case rapidjson::kNumberType:
+      return "a number";
   }
   return "unknown";
 }
@@ -64,8 +70,9 @@ Result<std::uint64_t> requireInteger(const rapidjson::Value& value, std::string_
     return number;
   }
   if (value.IsNumber()) {
-    return invalidArgument(rule + ", not " + (value.IsInt64() ? std::to_string(value.GetInt64())
-                                                              : std::string("a fraction")));
+    return invalidArgument(
+        rule + ", not " +
+        (value.IsInt64() ? std::to_string(value.GetInt64()) : std::string("a fraction")));
   }
   return invalidArgument(rule + " (a number or a string), not " + typeName(value));
 }

@@ -129,8 +129,8 @@ Result<std::uint64_t> parseFibonacciIndex(const std::optional<std::string>& raw,
     return invalidArgument("number must be a whole number: " + quoted(text));
   }
   if (!std::all_of(text.begin(), text.end(), isDigit)) {
-    return invalidArgument("number is not a decimal integer: " + quoted(text) + " (" +
-                           limit_rule + ")");
+    return invalidArgument("number is not a decimal integer: " + quoted(text) + " (" + limit_rule +
+                           ")");
   }
   std::uint64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -174,16 +174,17 @@ Result<UserRequest> validateUserQuery(const RawUserQuery& raw) {
     }
   }
   if (!missing.empty()) {
-    return invalidArgument(std::string(missing.size() == 1 ? "missing parameter: "
-                                                           : "missing parameters: ") +
-                           join(missing, ", "));
+    return invalidArgument(
+        std::string(missing.size() == 1 ? "missing parameter: " : "missing parameters: ") +
+        join(missing, ", "));
   }
 
   std::vector<std::string> problems;
   UserRequest request;
   if (auto hostname = percentDecode(*raw.hostname); !hostname) {
     problems.push_back("hostname: " + hostname.status().message());
-  } else if (auto normalized = dns::normalizeHostName(*hostname); !normalized || normalized->empty()) {
+  } else if (auto normalized = dns::normalizeHostName(*hostname);
+             !normalized || normalized->empty()) {
     problems.push_back("hostname " + quoted(*hostname) + " is not a valid host name" +
                        (normalized ? std::string() : " (" + normalized.status().message() + ")"));
   } else {

@@ -35,8 +35,8 @@ Status UdpRegistrar::registerRecord(const net::AsEndpoint& as, const dns::ARecor
           }
           return unavailable(oneLine(message));
         } else if constexpr (std::is_same_v<T, dns::lab::UnparsableReply>) {
-          return unavailable(oneLine("unexpected reply from the AS at " + where + ": " +
-                                     parsed.reason));
+          return unavailable(
+              oneLine("unexpected reply from the AS at " + where + ": " + parsed.reason));
         } else {
           return unavailable("unexpected reply from the AS at " + where +
                              " (not a registration reply)");

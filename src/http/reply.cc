@@ -13,13 +13,20 @@ HttpReply textReply(int status, std::string body) {
 
 int httpStatusFor(StatusCode code) {
   switch (code) {
-    case StatusCode::Ok: return 200;
-    case StatusCode::InvalidArgument: return 400;
-    case StatusCode::NotFound: return 404;
-    case StatusCode::FailedPrecondition: return 503;
-    case StatusCode::Unavailable: return 502;
-    case StatusCode::DeadlineExceeded: return 504;
-    case StatusCode::Internal: return 500;
+    case StatusCode::Ok:
+      return 200;
+    case StatusCode::InvalidArgument:
+      return 400;
+    case StatusCode::NotFound:
+      return 404;
+    case StatusCode::FailedPrecondition:
+      return 503;
+    case StatusCode::Unavailable:
+      return 502;
+    case StatusCode::DeadlineExceeded:
+      return 504;
+    case StatusCode::Internal:
+      return 500;
   }
   return 500;
 }

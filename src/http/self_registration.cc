@@ -15,7 +15,9 @@ SelfRegistration::SelfRegistration(const Registrar& registrar, SelfRegistrationO
 
 SelfRegistration::~SelfRegistration() { stop(); }
 
-void SelfRegistration::start() { thread_ = std::thread([this] { run(); }); }
+void SelfRegistration::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void SelfRegistration::stop() {
   {
@@ -54,9 +56,8 @@ Status SelfRegistration::attempt() const {
       !status.isOk()) {
     return status;
   }
-  log::info("fs", "registered " + record.name + " A " + ip + " ttl " +
-                      std::to_string(record.ttl) + " with the AS at " + *as_ip + ":" +
-                      std::to_string(options_.as_port));
+  log::info("fs", "registered " + record.name + " A " + ip + " ttl " + std::to_string(record.ttl) +
+                      " with the AS at " + *as_ip + ":" + std::to_string(options_.as_port));
   return Status::ok();
 }
 

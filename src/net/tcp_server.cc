@@ -86,8 +86,7 @@ void TcpServer::appendPollFds(std::vector<pollfd>& fds) const {
   fds.push_back({listen_fd_, POLLIN, 0});
   for (const Connection& connection : connections_) {
     short events = 0;
-    if (!connection.peer_closed && connection.input.size() < kMaxInput &&
-        !outputFull(connection)) {
+    if (!connection.peer_closed && connection.input.size() < kMaxInput && !outputFull(connection)) {
       events |= POLLIN;
     }
     if (connection.output_sent < connection.output.size()) {
@@ -217,9 +216,8 @@ void TcpServer::readFrom(Connection& connection) {
 
 void TcpServer::answerFrames(Connection& connection, const MessageHandler& handler) {
   std::size_t offset = 0;
-  for (int frames = 0; frames < kMaxFramesPerWakeup && !connection.broken &&
-                       !outputFull(connection);
-       ++frames) {
+  for (int frames = 0;
+       frames < kMaxFramesPerWakeup && !connection.broken && !outputFull(connection); ++frames) {
     const std::size_t available = connection.input.size() - offset;
     if (available < 2) {
       break;
@@ -234,7 +232,8 @@ void TcpServer::answerFrames(Connection& connection, const MessageHandler& handl
     if (available - 2 < length) {
       break;
     }
-    const auto message = std::span<const std::uint8_t>(connection.input).subspan(offset + 2, length);
+    const auto message =
+        std::span<const std::uint8_t>(connection.input).subspan(offset + 2, length);
     offset += 2 + length;
     connection.last_activity = Clock::now();
     if (const auto reply = handler(message); reply && !reply->empty()) {
@@ -249,9 +248,8 @@ void TcpServer::answerFrames(Connection& connection, const MessageHandler& handl
 
 void TcpServer::writeTo(Connection& connection) {
   while (connection.output_sent < connection.output.size()) {
-    const ssize_t sent =
-        ::send(connection.fd, connection.output.data() + connection.output_sent,
-               connection.output.size() - connection.output_sent, MSG_NOSIGNAL);
+    const ssize_t sent = ::send(connection.fd, connection.output.data() + connection.output_sent,
+                                connection.output.size() - connection.output_sent, MSG_NOSIGNAL);
     if (sent < 0) {
       if (errno == EINTR) {
         continue;

@@ -95,9 +95,8 @@ Result<std::string> UdpLabClient::exchange(const AsEndpoint& endpoint,
       }
       sockaddr_in from{};
       socklen_t from_length = sizeof from;
-      const ssize_t received =
-          ::recvfrom(socket.fd(), buffer.data(), buffer.size(), MSG_DONTWAIT,
-                     reinterpret_cast<sockaddr*>(&from), &from_length);
+      const ssize_t received = ::recvfrom(socket.fd(), buffer.data(), buffer.size(), MSG_DONTWAIT,
+                                          reinterpret_cast<sockaddr*>(&from), &from_length);
       if (received < 0) {
         if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
           continue;

@@ -128,8 +128,8 @@ void UdpServer::sendReplies(std::size_t count) {
   }
   std::size_t sent = 0;
   while (sent < outgoing_.size()) {
-    const int result = ::sendmmsg(fd_, outgoing_.data() + sent,
-                                  static_cast<unsigned>(outgoing_.size() - sent), 0);
+    const int result =
+        ::sendmmsg(fd_, outgoing_.data() + sent, static_cast<unsigned>(outgoing_.size() - sent), 0);
     if (result < 0) {
       if (errno == EINTR) {
         continue;

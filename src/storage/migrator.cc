@@ -46,8 +46,7 @@ Status checkList(std::span<const Migration> migrations) {
 
 // Busy, I/O and the like may pass (Unavailable); bad SQL or data will not (FailedPrecondition).
 StatusCode failureCode(const SQLite::Exception& e) {
-  return detail::isEnvironmentFailure(e) ? StatusCode::Unavailable
-                                         : StatusCode::FailedPrecondition;
+  return detail::isEnvironmentFailure(e) ? StatusCode::Unavailable : StatusCode::FailedPrecondition;
 }
 
 int readCurrentVersion(SQLite::Database& db) {
@@ -73,9 +72,7 @@ std::string migrationLabel(const Migration& migration) {
 
 Migrator::Migrator(std::span<const Migration> migrations) : migrations_(migrations) {}
 
-int Migrator::latestVersion() const {
-  return migrations_.empty() ? 0 : migrations_.back().version;
-}
+int Migrator::latestVersion() const { return migrations_.empty() ? 0 : migrations_.back().version; }
 
 Result<int> Migrator::currentVersion(SQLite::Database& db) {
   try {

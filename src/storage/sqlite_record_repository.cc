@@ -31,10 +31,8 @@ constexpr const char* kUpsert =
 constexpr const char* kBumpSerial =
     "UPDATE zone_serial SET serial = CASE WHEN serial >= 4294967295 THEN 1 ELSE serial + 1 END"
     " WHERE id = 1";
-constexpr const char* kFind =
-    "SELECT value, ttl FROM records WHERE name = :name AND type = :type";
-constexpr const char* kList =
-    "SELECT name, value, ttl FROM records WHERE type = 'A' ORDER BY name";
+constexpr const char* kFind = "SELECT value, ttl FROM records WHERE name = :name AND type = :type";
+constexpr const char* kList = "SELECT name, value, ttl FROM records WHERE type = 'A' ORDER BY name";
 constexpr const char* kRemove = "DELETE FROM records WHERE name = :name AND type = :type";
 constexpr const char* kSelectSerial = "SELECT serial FROM zone_serial WHERE id = 1";
 
@@ -82,8 +80,8 @@ std::string describe(std::string_view verb, std::string_view name, dns::RecordTy
 Result<dns::ARecord> decodeRow(std::string name, const std::string& value, std::int64_t ttl) {
   Result<dns::Ipv4Address> address = dns::parseIpv4(value);
   if (!address.isOk()) {
-    return internalError("record " + name + " A in the store has an invalid address: " +
-                         address.status().message());
+    return internalError("record " + name +
+                         " A in the store has an invalid address: " + address.status().message());
   }
   if (ttl < 0 || ttl > static_cast<std::int64_t>(dns::kMaxTtl)) {
     return internalError("record " + name + " A in the store has an invalid TTL " +
@@ -92,15 +90,15 @@ Result<dns::ARecord> decodeRow(std::string name, const std::string& value, std::
   return dns::ARecord{std::move(name), *address, static_cast<std::uint32_t>(ttl)};
 }
 
-Result<std::unique_ptr<SQLite::Database>> openDatabase(const std::string& path,
-                                                       const SqliteRecordRepositoryOptions& options) {
+Result<std::unique_ptr<SQLite::Database>> openDatabase(
+    const std::string& path, const SqliteRecordRepositoryOptions& options) {
   const std::string context = "cannot open database " + path;
   try {
     const auto busy_ms = options.busy_timeout.count();
-    auto db = std::make_unique<SQLite::Database>(
-        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-        busy_ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
-                                                  : static_cast<int>(busy_ms < 0 ? 0 : busy_ms));
+    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                                 busy_ms > std::numeric_limits<int>::max()
+                                                     ? std::numeric_limits<int>::max()
+                                                     : static_cast<int>(busy_ms < 0 ? 0 : busy_ms));
     // journal_mode answers with the mode in force: "wal" for a file, "memory" for ":memory:".
     // A file system without shared memory support keeps the old mode; synchronous=FULL still
     // makes every COMMIT durable then, only with less concurrency.
@@ -109,9 +107,9 @@ Result<std::unique_ptr<SQLite::Database>> openDatabase(const std::string& path,
     db->exec("PRAGMA foreign_keys = ON");
     return db;
   } catch (const SQLite::Exception& e) {
-    return detail::statusFrom(detail::isEnvironmentFailure(e) ? StatusCode::Unavailable
-                                                              : StatusCode::FailedPrecondition,
-                              context, e);
+    return detail::statusFrom(
+        detail::isEnvironmentFailure(e) ? StatusCode::Unavailable : StatusCode::FailedPrecondition,
+        context, e);
   } catch (const std::exception& e) {
     return detail::statusFrom(StatusCode::Unavailable, context, e);
   }
@@ -284,9 +282,9 @@ Result<std::vector<dns::ARecord>> SqliteRecordRepository::list() const {
     ResetOnExit reset(list);
     std::vector<dns::ARecord> records;
     while (list.executeStep()) {
-      Result<dns::ARecord> record = decodeRow(list.getColumn(0).getString(),
-                                              list.getColumn(1).getString(),
-                                              list.getColumn(2).getInt64());
+      Result<dns::ARecord> record =
+          decodeRow(list.getColumn(0).getString(), list.getColumn(1).getString(),
+                    list.getColumn(2).getInt64());
       if (!record.isOk()) {
         return record.status();
       }

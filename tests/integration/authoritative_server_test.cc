@@ -82,10 +82,20 @@ TEST_F(AuthoritativeServerTest, AcknowledgedRegistrationSurvivesKillNine) {
 TEST_F(AuthoritativeServerTest, KeepsServingAfterABarrageOfGarbage) {
   std::mt19937 random(12345);
   const std::vector<std::string> malformed = {
-      "", " ", "TYPE=A", "NAME=", "=", "TYPE=A\nNAME=a.com\nNAME=b.com\n", "FOO=bar NAME=a.com",
-      "TYPE=A NAME=-a.com", "TYPE=A NAME=a..com", std::string(2000, 'A'),
-      "TYPE=A NAME=a.com VALUE=1.2.3 TTL=1", "TYPE=A NAME=a.com VALUE=1.2.3.4 TTL=-1",
-      "TYPE=MX NAME=a.com VALUE=1.2.3.4 TTL=1", std::string("\x00\x01\x02", 3),
+      "",
+      " ",
+      "TYPE=A",
+      "NAME=",
+      "=",
+      "TYPE=A\nNAME=a.com\nNAME=b.com\n",
+      "FOO=bar NAME=a.com",
+      "TYPE=A NAME=-a.com",
+      "TYPE=A NAME=a..com",
+      std::string(2000, 'A'),
+      "TYPE=A NAME=a.com VALUE=1.2.3 TTL=1",
+      "TYPE=A NAME=a.com VALUE=1.2.3.4 TTL=-1",
+      "TYPE=MX NAME=a.com VALUE=1.2.3.4 TTL=1",
+      std::string("\x00\x01\x02", 3),
       std::string("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00", 12)};
   for (int i = 0; i < 2000; ++i) {
     std::string datagram;

@@ -30,14 +30,15 @@ class DnsDigTest : public ::testing::Test {
         dir_.path() + "/as.log");
     ASSERT_FALSE(waitForUdpReply(kAsIp, port_, "TYPE=A\nNAME=ready.check\n").empty())
         << server_->log();
-    ASSERT_EQ(udpExchange(kAsIp, port_, "TYPE=A\nNAME=fibonacci.fib.test\nVALUE=10.0.0.5\nTTL=10\n"),
-              "Registration Succeeded!");
+    ASSERT_EQ(
+        udpExchange(kAsIp, port_, "TYPE=A\nNAME=fibonacci.fib.test\nVALUE=10.0.0.5\nTTL=10\n"),
+        "Registration Succeeded!");
   }
 
   // dig with a bounded wait and one try; returns its whole output.
   std::string dig(const std::string& args) {
-    return runCommand("dig @" + kAsIp + " -p " + std::to_string(port_) +
-                      " +time=2 +tries=1 " + args + " 2>&1");
+    return runCommand("dig @" + kAsIp + " -p " + std::to_string(port_) + " +time=2 +tries=1 " +
+                      args + " 2>&1");
   }
 
   static bool has(const std::string& text, const std::string& pattern) {
@@ -175,7 +176,13 @@ TEST_F(DnsDigTest, AnswersEveryPipelinedTcpQueryBeforeClosingAfterAHalfClose) {
     query += std::string("\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00", 10);
     query += '\x23';
     query += std::string(35, 'p');  // a 35-byte label: the name is p...p.fib.test
-    query += std::string("\x03" "fib" "\x04" "test" "\x00", 10);
+    query += std::string(
+        "\x03"
+        "fib"
+        "\x04"
+        "test"
+        "\x00",
+        10);
     query += std::string("\x00\x01\x00\x01", 4);
     ASSERT_EQ(query.size(), 62U);
     stream += '\x00';

@@ -156,7 +156,8 @@ class HttpServersTest : public ::testing::Test {
 
   void registerName(const std::string& name, const std::string& ip,
                     const std::string& fs_ip = kFsIp) {
-    const HttpResult put = httpPut("http://" + fs_ip + ":9090/register", registrationBody(name, ip));
+    const HttpResult put =
+        httpPut("http://" + fs_ip + ":9090/register", registrationBody(name, ip));
     ASSERT_EQ(put.status, 201) << put.body;
   }
 
@@ -176,8 +177,8 @@ TEST_F(HttpServersTest, RegisterThenUserServerAnswers55) {
 
 TEST_F(HttpServersTest, RegistrationWithHostbaneAndNumericPort) {
   const HttpResult put = httpPut("http://" + kFsIp + ":9090/register/",
-                                 R"({"hostbane":"alias.com","ip":")" + kFsIp +
-                                     R"(","as_ip":")" + kAsIp + R"(","as_port":53533})");
+                                 R"({"hostbane":"alias.com","ip":")" + kFsIp + R"(","as_ip":")" +
+                                     kAsIp + R"(","as_port":53533})");
   EXPECT_EQ(put.status, 201) << put.body;
   EXPECT_EQ(httpGet(usUrl(fullQuery("alias.com"))).body, "55");
 }
@@ -223,8 +224,8 @@ TEST_F(HttpServersTest, AsStoppedGives504Within3Seconds) {
   EXPECT_EQ(result.status, 504) << result.body;
   EXPECT_LT(steady_clock::now() - start, seconds(3));
   // Registration through the FS with no AS: 504 as well.
-  const HttpResult put = httpPut("http://" + kFsIp + ":9090/register",
-                                 registrationBody("x.com", kFsIp));
+  const HttpResult put =
+      httpPut("http://" + kFsIp + ":9090/register", registrationBody("x.com", kFsIp));
   EXPECT_EQ(put.status, 504) << put.body;
 }
 
@@ -238,14 +239,13 @@ TEST_F(HttpServersTest, FsStoppedGives502) {
 TEST_F(HttpServersTest, LargestTtlIsAcceptedAndASilentAsPortIs504) {
   // (An AS refusal, 502 with its reason, is covered by the unit tests: every registration the
   // real AS would refuse, the FS already rejects with 400.)
-  const HttpResult put =
-      httpPut("http://" + kFsIp + ":9090/register",
-              R"({"hostname":"a.com","ip":"1.2.3.4","as_ip":")" + kAsIp +
-                  R"(","as_port":53533,"ttl":2147483647})");
+  const HttpResult put = httpPut("http://" + kFsIp + ":9090/register",
+                                 R"({"hostname":"a.com","ip":"1.2.3.4","as_ip":")" + kAsIp +
+                                     R"(","as_port":53533,"ttl":2147483647})");
   EXPECT_EQ(put.status, 201) << put.body;
-  const HttpResult nobody = httpPut("http://" + kFsIp + ":9090/register",
-                                    R"({"hostname":"a.com","ip":"1.2.3.4","as_ip":")" + kAsIp +
-                                        R"(","as_port":9})");
+  const HttpResult nobody =
+      httpPut("http://" + kFsIp + ":9090/register",
+              R"({"hostname":"a.com","ip":"1.2.3.4","as_ip":")" + kAsIp + R"(","as_port":9})");
   EXPECT_EQ(nobody.status, 504) << nobody.body;
 }
 
@@ -310,8 +310,7 @@ TEST_F(HttpServersTest, ErrorsAreOneLineText) {
 
 TEST_F(HttpServersTest, HealthCheckFlagAndCleanStop) {
   int status = -1;
-  runCommand(binaryPath("fibonacci-server") + " --health-check --bind " + kFsIp +
-                 " --port 9090",
+  runCommand(binaryPath("fibonacci-server") + " --health-check --bind " + kFsIp + " --port 9090",
              &status);
   EXPECT_EQ(status, 0);
   runCommand(binaryPath("user-server") + " --health-check --bind " + kUsIp + " --port 8080",

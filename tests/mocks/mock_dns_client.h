@@ -8,8 +8,8 @@ namespace fibdns::http {
 
 class MockDnsClient : public DnsClient {
  public:
-  MOCK_METHOD(Result<Resolution>, resolve,
-              (const net::AsEndpoint& as, const std::string& hostname), (const, override));
+  MOCK_METHOD(Result<Resolution>, resolve, (const net::AsEndpoint& as, const std::string& hostname),
+              (const, override));
 };
 
 }  // namespace fibdns::http

@@ -45,7 +45,7 @@ class Decoder {
     std::size_t end = 0;
     bool jumped = false;
     std::size_t total = 1;
-    for (int hops = 0;; ) {
+    for (int hops = 0;;) {
       const std::uint8_t length = at(cursor);
       if (length >= 0xC0) {
         const std::size_t target = ((length & 0x3Fu) << 8) | at(cursor + 1);

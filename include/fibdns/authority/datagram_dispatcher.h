@@ -12,8 +12,8 @@ namespace fibdns::authority {
 
 /// One port, two formats: a datagram of printable text is a lab request (LabHandler); anything
 /// binary goes to the DNS wire-format responder. Text that is itself a lab reply gets no answer
-/// (no reflection loops between servers, or with a spoofed source). The lab protocol's behaviour does not depend on
-/// what else arrives in the same batch.
+/// (no reflection loops between servers, or with a spoofed source). The lab protocol's behaviour
+/// does not depend on what else arrives in the same batch.
 class DatagramDispatcher {
  public:
   /// Answers one binary datagram into `reply` (empty on entry); leaving it empty means "no

@@ -25,10 +25,10 @@ struct ZoneConfig {
   std::string primary_ns = "ns1.fibdns.invalid";
   /// SOA RNAME: the operator's mailbox with the '@' as the first dot (RFC 1035 §8, RFC 2142).
   std::string hostmaster = "hostmaster.fibdns.invalid";
-  std::uint32_t soa_ttl = 3600;  // TTL of the SOA record itself
-  std::uint32_t ns_ttl = 3600;   // TTL of the apex NS record
-  std::uint32_t refresh = 3600;  // secondaries: how often to check the serial
-  std::uint32_t retry = 600;     // secondaries: retry after a failed refresh
+  std::uint32_t soa_ttl = 3600;    // TTL of the SOA record itself
+  std::uint32_t ns_ttl = 3600;     // TTL of the apex NS record
+  std::uint32_t refresh = 3600;    // secondaries: how often to check the serial
+  std::uint32_t retry = 600;       // secondaries: retry after a failed refresh
   std::uint32_t expire = 1209600;  // secondaries: stop answering after 14 days without refresh
   /// RFC 2308 negative-caching TTL. Short, because names are registered at run time and a
   /// cached NXDOMAIN would hide a new registration from resolvers for this long.
@@ -79,7 +79,8 @@ class DnsResponder {
                                      std::span<std::uint8_t> out, Transport transport) const;
 
  private:
-  DnsResponder(const ZoneConfig& config, const RecordCache& cache) : config_(config), cache_(&cache) {}
+  DnsResponder(const ZoneConfig& config, const RecordCache& cache)
+      : config_(config), cache_(&cache) {}
 
   ZoneConfig config_;
   std::vector<dns::WireName> apexes_;

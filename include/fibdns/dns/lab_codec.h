@@ -48,10 +48,10 @@ Request parseRequest(std::span<const std::uint8_t> datagram);
 Request parseRequest(std::string_view datagram);
 
 // Replies, byte for byte as the contract says.
-std::string encodeRegistrationSucceeded();                     // "Registration Succeeded!"
+std::string encodeRegistrationSucceeded();                      // "Registration Succeeded!"
 std::string encodeRegistrationFailed(std::string_view reason);  // "Registration Failed!\n<reason>"
-std::string encodeAnswer(const ARecord& record);  // "TYPE=A\nNAME=n\nVALUE=ip\nTTL=t\n"
-std::string encodeNotFound();                     // "NOT FOUND!"
+std::string encodeAnswer(const ARecord& record);         // "TYPE=A\nNAME=n\nVALUE=ip\nTTL=t\n"
+std::string encodeNotFound();                            // "NOT FOUND!"
 std::string encodeBadRequest(std::string_view reason);   // "BAD REQUEST!\n<reason>"
 std::string encodeServerError(std::string_view reason);  // "SERVER ERROR!\n<reason>"
 
@@ -74,7 +74,8 @@ struct ErrorReply {
 struct UnparsableReply {
   std::string reason;
 };
-using Reply = std::variant<Answer, NotFoundReply, RegistrationSucceeded, ErrorReply, UnparsableReply>;
+using Reply =
+    std::variant<Answer, NotFoundReply, RegistrationSucceeded, ErrorReply, UnparsableReply>;
 
 /// Parses a reply. An answer's fields are read by key, not by position.
 Reply parseReply(std::string_view datagram);

@@ -37,8 +37,7 @@ class DnsClient {
 class UdpDnsClient : public DnsClient {
  public:
   explicit UdpDnsClient(const net::UdpLabClient& client) : client_(client) {}
-  Result<Resolution> resolve(const net::AsEndpoint& as,
-                             const std::string& hostname) const override;
+  Result<Resolution> resolve(const net::AsEndpoint& as, const std::string& hostname) const override;
 
  private:
   const net::UdpLabClient& client_;

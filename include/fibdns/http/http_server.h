@@ -28,7 +28,8 @@ struct HttpServerOptions {
 };
 
 /// The Pistache 0.0.5 adapter: serves a Router on its own threads. Per request it builds an
-/// HttpRequest view, dispatches, and sends the reply as text, adding what Pistache 0.0.5 gets wrong:
+/// HttpRequest view, dispatches, and sends the reply as text, adding what Pistache 0.0.5 gets
+/// wrong:
 ///  * an HTTP/1.1 request without a Connection header gets `Connection: keep-alive` (Pistache
 ///    answers `Connection: Close` to those, which makes every client reconnect);
 ///  * a 405 carries Allow.

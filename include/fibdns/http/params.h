@@ -47,8 +47,8 @@ struct RawUserQuery {
 struct UserRequest {
   std::string hostname;  // normalised: lowercase, no trailing dot
   std::uint16_t fs_port = 0;
-  std::string number;    // decoded, otherwise as given: the FS judges it (its 400 is passed through)
-  net::AsEndpoint as;    // ip is a dotted quad or a host name for the system resolver
+  std::string number;  // decoded, otherwise as given: the FS judges it (its 400 is passed through)
+  net::AsEndpoint as;  // ip is a dotted quad or a host name for the system resolver
 };
 
 /// Validates the US's parameters. On failure the message names every missing or empty parameter

@@ -12,9 +12,9 @@
 namespace fibdns::http {
 
 struct SelfRegistrationOptions {
-  std::string name;        // the FS's host name
-  std::string ip;          // a dotted quad, or "auto": the local address that routes to the AS
-  std::string as_host;     // the AS: a dotted quad or a host name
+  std::string name;     // the FS's host name
+  std::string ip;       // a dotted quad, or "auto": the local address that routes to the AS
+  std::string as_host;  // the AS: a dotted quad or a host name
   std::uint16_t as_port = 53533;
   std::uint32_t ttl = 10;
   std::chrono::milliseconds first_delay{500};  // back-off: doubles after each failure...

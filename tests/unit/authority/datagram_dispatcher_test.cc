@@ -17,18 +17,18 @@ TEST(DatagramDispatcher, TextGoesToTheLabHandlerAndBinaryToTheResponder) {
   RecordCache cache;
   LabHandler lab(repository, cache);
   std::vector<std::size_t> binary_sizes;
-  DatagramDispatcher dispatcher(lab, [&](std::span<const std::uint8_t> datagram,
-                                         std::string& reply) {
-    binary_sizes.push_back(datagram.size());
-    if (datagram.size() != 3) {
-      reply = "wire-reply";
-    }
-  });
+  DatagramDispatcher dispatcher(lab,
+                                [&](std::span<const std::uint8_t> datagram, std::string& reply) {
+                                  binary_sizes.push_back(datagram.size());
+                                  if (datagram.size() != 3) {
+                                    reply = "wire-reply";
+                                  }
+                                });
 
   const std::string dns_like("\x12\x34\x01\x00\x00\x01", 6);
   const std::string qr_set("\x80\x00\x00", 3);
-  const std::vector<std::span<const std::uint8_t>> datagrams = {
-      bytes("TYPE=A\nNAME=nowhere.com\n"), bytes(dns_like), bytes(qr_set)};
+  const std::vector<std::span<const std::uint8_t>> datagrams = {bytes("TYPE=A\nNAME=nowhere.com\n"),
+                                                                bytes(dns_like), bytes(qr_set)};
   std::vector<std::string> replies(datagrams.size());
   dispatcher.handleBatch(datagrams, replies);
 
@@ -58,9 +58,12 @@ TEST(DatagramDispatcher, NeverAnswersAnotherServersReply) {
   DatagramDispatcher dispatcher(lab);
 
   const std::vector<std::span<const std::uint8_t>> datagrams = {
-      bytes("BAD REQUEST!\nfield without '=': hello"), bytes("NOT FOUND!"),
-      bytes("  Registration Succeeded!"), bytes("Registration Failed!\nx"),
-      bytes("SERVER ERROR!\ninternal error"), bytes("hello")};
+      bytes("BAD REQUEST!\nfield without '=': hello"),
+      bytes("NOT FOUND!"),
+      bytes("  Registration Succeeded!"),
+      bytes("Registration Failed!\nx"),
+      bytes("SERVER ERROR!\ninternal error"),
+      bytes("hello")};
   std::vector<std::string> replies(datagrams.size());
   dispatcher.handleBatch(datagrams, replies);
   for (std::size_t i = 0; i + 1 < replies.size(); ++i) {

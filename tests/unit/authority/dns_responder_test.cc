@@ -18,8 +18,8 @@ using testutil::PacketBuilder;
 using testutil::QuerySpec;
 using testutil::Response;
 
-constexpr std::uint16_t kA = 1, kNs = 2, kSoa = 6, kMx = 15, kTxt = 16, kAaaa = 28,
-                        kIxfr = 251, kAxfr = 252, kAny = 255;
+constexpr std::uint16_t kA = 1, kNs = 2, kSoa = 6, kMx = 15, kTxt = 16, kAaaa = 28, kIxfr = 251,
+                        kAxfr = 252, kAny = 255;
 constexpr std::uint16_t kCh = 3, kClassAny = 255;
 constexpr unsigned kNoError = 0, kFormErr = 1, kNxDomain = 3, kNotImp = 4, kRefused = 5,
                    kBadVers = 16;
@@ -165,13 +165,24 @@ Bytes over255Query() {
 }
 
 Bytes twoOptQuery() {
-  return PacketBuilder().header(0x1234, 0, 1, 0, 0, 2).question("fibonacci.com", kA).opt(1232)
-      .opt(1232).bytes();
+  return PacketBuilder()
+      .header(0x1234, 0, 1, 0, 0, 2)
+      .question("fibonacci.com", kA)
+      .opt(1232)
+      .opt(1232)
+      .bytes();
 }
 
 Bytes badOptOwnerQuery() {
-  return PacketBuilder().header(0x1234, 0, 1, 0, 0, 1).question("fibonacci.com", kA)
-      .name("x").u16(41).u16(1232).u32(0).u16(0).bytes();
+  return PacketBuilder()
+      .header(0x1234, 0, 1, 0, 0, 1)
+      .question("fibonacci.com", kA)
+      .name("x")
+      .u16(41)
+      .u16(1232)
+      .u32(0)
+      .u16(0)
+      .bytes();
 }
 
 const std::vector<std::uint16_t> kNone{};
@@ -182,11 +193,13 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Empty", {}, false, false, kNoError, false, false, kNone},
         Case{"ElevenBytes", cut(header(0, 1), 1), false, false, kNoError, false, false, kNone},
         Case{"HeaderOnlyZeroQuestions", header(0, 0), false, true, kFormErr, false, false, kNone},
-        Case{"ResponseDropped", withQuestionBytes(0x8000, 1, {0, 0, 1, 0, 1}), false, false, kNoError, false, false, kNone},
-        Case{"ResponseDroppedBeforeOpcode", withQuestionBytes(0x8000 | (4 << 11), 1, {0, 0, 1, 0, 1}),
-             false, false, kNoError, false, false, kNone},
-        Case{"NotifyIsNotImp", withQuestionBytes(4 << 11, 1, {0, 0, 6, 0, 1}), false, true,
-             kNotImp, false, false, kNone},
+        Case{"ResponseDropped", withQuestionBytes(0x8000, 1, {0, 0, 1, 0, 1}), false, false,
+             kNoError, false, false, kNone},
+        Case{"ResponseDroppedBeforeOpcode",
+             withQuestionBytes(0x8000 | (4 << 11), 1, {0, 0, 1, 0, 1}), false, false, kNoError,
+             false, false, kNone},
+        Case{"NotifyIsNotImp", withQuestionBytes(4 << 11, 1, {0, 0, 6, 0, 1}), false, true, kNotImp,
+             false, false, kNone},
         Case{"StatusIsNotImp", header(2 << 11, 0), false, true, kNotImp, false, false, kNone},
         Case{"NotImpBeforeFormErr", header(1 << 11, 7), false, true, kNotImp, false, false, kNone},
         Case{"TwoQuestions",
@@ -222,8 +235,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"OutsideZonesRefused", buildQuery("example.net", kA), true, true, kRefused, false,
              true, kNone},
         Case{"OneLabelWithDotOutsideZone",
-             withQuestionBytes(0, 1, {11, 'x', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o',
-                                      0, 0, 1, 0, 1}),
+             withQuestionBytes(
+                 0, 1, {11, 'x', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o', 0, 0, 1, 0, 1}),
              true, true, kRefused, false, true, kNone},
         Case{"AxfrRefused", buildQuery("fibonacci.com", kAxfr), false, true, kRefused, false, true,
              kNone},
@@ -234,18 +247,35 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     AnswerTypes, DnsResponderTable,
     ::testing::Values(
-        Case{"ARegistered", buildQuery("fibonacci.com", kA), false, true, kNoError, true, true,
+        Case{"ARegistered",
+             buildQuery("fibonacci.com", kA),
+             false,
+             true,
+             kNoError,
+             true,
+             true,
              {kA}},
-        Case{"AMixedCase", buildQuery("FiBoNaCcI.CoM", kA), false, true, kNoError, true, true,
-             {kA}},
+        Case{
+            "AMixedCase", buildQuery("FiBoNaCcI.CoM", kA), false, true, kNoError, true, true, {kA}},
         Case{"ATrailingGarbageIgnored",
              [] {
                Bytes b = buildQuery("fibonacci.com", kA);
                b.insert(b.end(), {1, 2, 3});
                return b;
              }(),
-             false, true, kNoError, true, true, {kA}},
-        Case{"AnyRegistered", buildQuery("fibonacci.com", kAny), false, true, kNoError, true, true,
+             false,
+             true,
+             kNoError,
+             true,
+             true,
+             {kA}},
+        Case{"AnyRegistered",
+             buildQuery("fibonacci.com", kAny),
+             false,
+             true,
+             kNoError,
+             true,
+             true,
              {kA}},
         Case{"AaaaRegisteredIsNoData", buildQuery("fibonacci.com", kAaaa), false, true, kNoError,
              true, true, kNone, 1},
@@ -266,12 +296,30 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"RootAIsNoData", buildQuery("", kA), false, true, kNoError, true, true, kNone, 1},
         Case{"RootAny", buildQuery("", kAny), false, true, kNoError, true, true, {kSoa, kNs}},
         Case{"ApexSoa", buildQuery("example.org", kSoa), true, true, kNoError, true, true, {kSoa}},
-        Case{"ApexNsMixedCase", buildQuery("EXAMPLE.org", kNs), true, true, kNoError, true, true,
+        Case{"ApexNsMixedCase",
+             buildQuery("EXAMPLE.org", kNs),
+             true,
+             true,
+             kNoError,
+             true,
+             true,
              {kNs}},
         Case{"ApexA", buildQuery("example.org", kA), true, true, kNoError, true, true, {kA}},
-        Case{"ApexAny", buildQuery("example.org", kAny), true, true, kNoError, true, true,
+        Case{"ApexAny",
+             buildQuery("example.org", kAny),
+             true,
+             true,
+             kNoError,
+             true,
+             true,
              {kSoa, kNs, kA}},
-        Case{"EmptyApexSoa", buildQuery("empty.test", kSoa), true, true, kNoError, true, true,
+        Case{"EmptyApexSoa",
+             buildQuery("empty.test", kSoa),
+             true,
+             true,
+             kNoError,
+             true,
+             true,
              {kSoa}},
         Case{"EmptyApexAIsNoData", buildQuery("empty.test", kA), true, true, kNoError, true, true,
              kNone, 1},
@@ -279,7 +327,13 @@ INSTANTIATE_TEST_SUITE_P(
              kNone, 1},
         Case{"NsBelowApexIsNoData", buildQuery("a.b.example.org", kNs), true, true, kNoError, true,
              true, kNone, 1},
-        Case{"ABelowApex", buildQuery("A.B.example.org", kA), true, true, kNoError, true, true,
+        Case{"ABelowApex",
+             buildQuery("A.B.example.org", kA),
+             true,
+             true,
+             kNoError,
+             true,
+             true,
              {kA}}),
     [](const ::testing::TestParamInfo<Case>& p) { return p.param.test_name; });
 
@@ -405,8 +459,8 @@ TEST_F(DnsResponderTest, ApexSoaAndNsUseConfiguredValues) {
   EXPECT_EQ(soa.expire, 3u);
   EXPECT_EQ(soa.minimum, 4u);
   // MNAME ns.example.org compresses into the question's example.org.
-  EXPECT_LT(soa.rdata.size(), encodeName("ns.example.org").size() +
-                                  encodeName("dns-admin.example.net").size() + 20);
+  EXPECT_LT(soa.rdata.size(),
+            encodeName("ns.example.org").size() + encodeName("dns-admin.example.net").size() + 20);
 
   response = send(buildQuery("example.org", kNs), config);
   ASSERT_TRUE(response);

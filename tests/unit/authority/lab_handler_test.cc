@@ -40,8 +40,7 @@ TEST_F(LabHandlerTest, RegistrationUpsertsTheNormalisedRecordOnce) {
 }
 
 TEST_F(LabHandlerTest, StoreFailureFailsTheRegistrationAndLeavesTheCacheAlone) {
-  EXPECT_CALL(repository_, upsert(_))
-      .WillOnce(Return(unavailable("database is locked")));
+  EXPECT_CALL(repository_, upsert(_)).WillOnce(Return(unavailable("database is locked")));
 
   const std::string reply = send("TYPE=A\nNAME=a.com\nVALUE=10.0.0.1\nTTL=5\n");
   EXPECT_EQ(reply, "Registration Failed!\nstore unavailable: database is locked");

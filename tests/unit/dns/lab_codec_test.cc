@@ -47,8 +47,9 @@ struct Case {
   const char* label;
   std::string input;
   Want want;
-  std::string reason_or_name{};  // reason substring (Malformed, Rejected) or normalised name (Query)
-  ARecord record{};            // Registration only
+  std::string
+      reason_or_name{};  // reason substring (Malformed, Rejected) or normalised name (Query)
+  ARecord record{};      // Registration only
 };
 
 void expectParse(const Case& c) {
@@ -94,8 +95,9 @@ TEST(LabCodec, AcceptsEveryRegistrationFormClientsSend) {
        Want::Registration, "", kFib},
       {"no final newline", "TYPE=A\nNAME=fibonacci.com\nVALUE=172.18.0.2\nTTL=10",
        Want::Registration, "", kFib},
-      {"spaces around line breaks", "  TYPE=A \n NAME=fibonacci.com  \n\tVALUE=172.18.0.2 \n TTL=10 ",
-       Want::Registration, "", kFib},
+      {"spaces around line breaks",
+       "  TYPE=A \n NAME=fibonacci.com  \n\tVALUE=172.18.0.2 \n TTL=10 ", Want::Registration, "",
+       kFib},
       {"fields on one line", "TYPE=A\nNAME=fibonacci.com VALUE=172.18.0.2 TTL=10\n",
        Want::Registration, "", kFib},
       {"all on one line", "TYPE=A NAME=fibonacci.com VALUE=172.18.0.2 TTL=10", Want::Registration,
@@ -198,8 +200,7 @@ TEST(LabCodec, RejectsRegistrationsWithInvalidValues) {
        "invalid IPv4 address: 1.2.3.4.5"},
       {"ipv4 leading zero", head + "VALUE=01.2.3.4\nTTL=10\n", Want::Rejected,
        "invalid IPv4 address: 01.2.3.4"},
-      {"ipv4 is a name", head + "VALUE=fs.local\nTTL=10\n", Want::Rejected,
-       "invalid IPv4 address"},
+      {"ipv4 is a name", head + "VALUE=fs.local\nTTL=10\n", Want::Rejected, "invalid IPv4 address"},
       {"value containing =", head + "VALUE=1.2.3.4=5\nTTL=10\n", Want::Rejected,
        "invalid IPv4 address: 1.2.3.4=5"},
       {"name empty label", "TYPE=A\nNAME=a..com\nVALUE=1.2.3.4\nTTL=10\n", Want::Rejected,
@@ -217,8 +218,7 @@ TEST(LabCodec, RejectsRegistrationsWithInvalidValues) {
       {"ttl negative", head + "VALUE=1.2.3.4\nTTL=-1\n", Want::Rejected, "invalid TTL: -1"},
       {"ttl over max", head + "VALUE=1.2.3.4\nTTL=2147483648\n", Want::Rejected,
        "invalid TTL: 2147483648 (want 0..2147483647)"},
-      {"ttl over uint32", head + "VALUE=1.2.3.4\nTTL=99999999999\n", Want::Rejected,
-       "invalid TTL"},
+      {"ttl over uint32", head + "VALUE=1.2.3.4\nTTL=99999999999\n", Want::Rejected, "invalid TTL"},
       {"ttl word", head + "VALUE=1.2.3.4\nTTL=ten\n", Want::Rejected, "invalid TTL: ten"},
       {"ttl plus sign", head + "VALUE=1.2.3.4\nTTL=+10\n", Want::Rejected, "invalid TTL"},
       {"ttl decimal point", head + "VALUE=1.2.3.4\nTTL=1.5\n", Want::Rejected, "invalid TTL"},
@@ -345,8 +345,8 @@ TEST(LabCodec, ErrorRepliesRoundTrip) {
   ASSERT_NE(error, nullptr);
   EXPECT_EQ(error->kind, "Registration Failed!");
   EXPECT_EQ(error->reason, "invalid TTL: -1");
-  EXPECT_TRUE(std::holds_alternative<RegistrationSucceeded>(
-      parseReply(encodeRegistrationSucceeded())));
+  EXPECT_TRUE(
+      std::holds_alternative<RegistrationSucceeded>(parseReply(encodeRegistrationSucceeded())));
   EXPECT_TRUE(std::holds_alternative<NotFoundReply>(parseReply(encodeNotFound())));
 }
 
@@ -358,7 +358,7 @@ struct ReplyCase {
   WantReply want;
   std::string kind_or_reason{};  // ErrorReply kind, or UnparsableReply reason substring
   std::string error_reason{};    // ErrorReply reason
-  ARecord record{};            // Answer only
+  ARecord record{};              // Answer only
 };
 
 TEST(LabCodec, ParsesReplies) {

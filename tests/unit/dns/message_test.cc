@@ -82,8 +82,11 @@ TEST(Message, NoOpt) {
 TEST(Message, ReadsOpt) {
   // With a cookie option, as dig sends.
   const Bytes cookie{0x00, 0x0A, 0x00, 0x08, 1, 2, 3, 4, 5, 6, 7, 8};
-  const Bytes packet =
-      PacketBuilder().header(1, 0, 1, 0, 0, 1).question("a.com", 1).opt(4096, 0, true, cookie).bytes();
+  const Bytes packet = PacketBuilder()
+                           .header(1, 0, 1, 0, 0, 1)
+                           .question("a.com", 1)
+                           .opt(4096, 0, true, cookie)
+                           .bytes();
   EdnsInfo edns;
   EXPECT_EQ(ednsOf(packet, edns), EdnsParse::Ok);
   EXPECT_TRUE(edns.present);
@@ -104,7 +107,12 @@ TEST(Message, OptAfterOtherAdditionalRecord) {
   const Bytes packet = PacketBuilder()
                            .header(1, 0, 1, 0, 0, 2)
                            .question("a.com", 1)
-                           .name("x.a.com").u16(1).u16(1).u32(5).u16(4).u32(0x01020304)
+                           .name("x.a.com")
+                           .u16(1)
+                           .u16(1)
+                           .u32(5)
+                           .u16(4)
+                           .u32(0x01020304)
                            .opt(1400)
                            .bytes();
   EdnsInfo edns;
@@ -136,39 +144,76 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, MessageBadOpt,
     ::testing::Values(
         BadOptCase{"TwoOpts",
-                   PacketBuilder().header(1, 0, 1, 0, 0, 2).question("a.com", 1).opt(1232).opt(
-                       1232).bytes(),
+                   PacketBuilder()
+                       .header(1, 0, 1, 0, 0, 2)
+                       .question("a.com", 1)
+                       .opt(1232)
+                       .opt(1232)
+                       .bytes(),
                    EdnsParse::MultipleOpt},
         BadOptCase{"CutInRdlength", truncatedOpt(1), EdnsParse::Malformed},
         BadOptCase{"CutInTtl", truncatedOpt(4), EdnsParse::Malformed},
         BadOptCase{"OnlyOwner", truncatedOpt(10), EdnsParse::Malformed},
         BadOptCase{"Missing", truncatedOpt(11), EdnsParse::Malformed},
         BadOptCase{"RdlengthPastEnd",
-                   PacketBuilder().header(1, 0, 1, 0, 0, 1).question("a.com", 1).u8(0).u16(41)
-                       .u16(1232).u32(0).u16(4).u16(10).bytes(),
+                   PacketBuilder()
+                       .header(1, 0, 1, 0, 0, 1)
+                       .question("a.com", 1)
+                       .u8(0)
+                       .u16(41)
+                       .u16(1232)
+                       .u32(0)
+                       .u16(4)
+                       .u16(10)
+                       .bytes(),
                    EdnsParse::Malformed},
         BadOptCase{"OptionLengthPastRdata",
-                   PacketBuilder().header(1, 0, 1, 0, 0, 1).question("a.com", 1)
-                       .opt(1232, 0, false, {0x00, 0x0A, 0x00, 0x09, 1, 2, 3, 4}).bytes(),
+                   PacketBuilder()
+                       .header(1, 0, 1, 0, 0, 1)
+                       .question("a.com", 1)
+                       .opt(1232, 0, false, {0x00, 0x0A, 0x00, 0x09, 1, 2, 3, 4})
+                       .bytes(),
                    EdnsParse::Malformed},
         BadOptCase{"OptionHeaderCut",
-                   PacketBuilder().header(1, 0, 1, 0, 0, 1).question("a.com", 1)
-                       .opt(1232, 0, false, {0x00, 0x0A, 0x00}).bytes(),
+                   PacketBuilder()
+                       .header(1, 0, 1, 0, 0, 1)
+                       .question("a.com", 1)
+                       .opt(1232, 0, false, {0x00, 0x0A, 0x00})
+                       .bytes(),
                    EdnsParse::Malformed},
         BadOptCase{"OwnerNotRoot",
-                   PacketBuilder().header(1, 0, 1, 0, 0, 1).question("a.com", 1).name("a.com")
-                       .u16(41).u16(1232).u32(0).u16(0).bytes(),
+                   PacketBuilder()
+                       .header(1, 0, 1, 0, 0, 1)
+                       .question("a.com", 1)
+                       .name("a.com")
+                       .u16(41)
+                       .u16(1232)
+                       .u32(0)
+                       .u16(0)
+                       .bytes(),
                    EdnsParse::Malformed},
         BadOptCase{"OptInAnswerSection",
                    PacketBuilder().header(1, 0, 1, 1, 0, 0).question("a.com", 1).opt(1232).bytes(),
                    EdnsParse::Malformed},
         BadOptCase{"AnswerRecordCut",
-                   PacketBuilder().header(1, 0, 1, 1, 0, 0).question("a.com", 1).name("a.com")
-                       .u16(1).bytes(),
+                   PacketBuilder()
+                       .header(1, 0, 1, 1, 0, 0)
+                       .question("a.com", 1)
+                       .name("a.com")
+                       .u16(1)
+                       .bytes(),
                    EdnsParse::Malformed},
         BadOptCase{"BadOwnerInAdditional",
-                   PacketBuilder().header(1, 0, 1, 0, 0, 1).question("a.com", 1).u8(0xC0).u8(0xFF)
-                       .u16(1).u16(1).u32(0).u16(0).bytes(),
+                   PacketBuilder()
+                       .header(1, 0, 1, 0, 0, 1)
+                       .question("a.com", 1)
+                       .u8(0xC0)
+                       .u8(0xFF)
+                       .u16(1)
+                       .u16(1)
+                       .u32(0)
+                       .u16(0)
+                       .bytes(),
                    EdnsParse::Malformed}),
     [](const ::testing::TestParamInfo<BadOptCase>& p) { return p.param.test_name; });
 

@@ -78,8 +78,8 @@ Bytes pointerChain(std::size_t n) {
 const Bytes kName255 = message(concat({label(63), label(63), label(63), label(61), {0}}));
 const Bytes kName256 = message(concat({label(63), label(63), label(63), label(62), {0}}));
 // 250 bytes of name at 12, then a 7-byte prefix pointing to it: 257 bytes uncompressed.
-const Bytes kLongViaPointer = message(
-    concat({label(63), label(63), label(63), label(56), {0}, label(6, 'x'), {0xC0, 12}}));
+const Bytes kLongViaPointer =
+    message(concat({label(63), label(63), label(63), label(56), {0}, label(6, 'x'), {0xC0, 12}}));
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, WireNameParse,
@@ -87,8 +87,8 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"Simple", message(encodeName("Fib.Example.COM")), 12, true, "fib.example.com",
                   12 + 17},
         ParseCase{"Root", message({0}), 12, true, "", 13},
-        ParseCase{"BackwardPointer", message(concat({encodeName("a.com"), {0xC0, 12}})), 19,
-                  true, "a.com", 21},
+        ParseCase{"BackwardPointer", message(concat({encodeName("a.com"), {0xC0, 12}})), 19, true,
+                  "a.com", 21},
         ParseCase{"PrefixThenPointer",
                   message(concat({encodeName("a.com"), label(3, 'w'), {0xC0, 12}})), 19, true,
                   "www.a.com", 25},
@@ -107,8 +107,8 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"Label63", message(concat({label(63), {0}})), 12, true, std::string(63, 'a'),
                   12 + 65},
         ParseCase{"Name255", kName255, 12, true,
-                  std::string(63, 'a') + "." + std::string(63, 'a') + "." +
-                      std::string(63, 'a') + "." + std::string(61, 'a'),
+                  std::string(63, 'a') + "." + std::string(63, 'a') + "." + std::string(63, 'a') +
+                      "." + std::string(61, 'a'),
                   12 + 255},
         ParseCase{"Name256", kName256, 12, false, "", 0},
         ParseCase{"NameOver255ThroughPointer", kLongViaPointer, 12 + 250, false, "", 0},
@@ -117,8 +117,8 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"Empty", message({}), 12, false, "", 0},
         ParseCase{"Chain32Hops", pointerChain(32), 12 + 1 + 2 * 31, true, "", 12 + 1 + 2 * 32},
         ParseCase{"Chain33HopsOverCap", pointerChain(33), 12 + 1 + 2 * 32, false, "", 0},
-        ParseCase{"EscapesDotsAndOddBytes", message({3, 'A', '.', 'b', 2, 0x00, ' ', 0}), 12,
-                  true, "a\\.b.\\000\\032", 12 + 8}),
+        ParseCase{"EscapesDotsAndOddBytes", message({3, 'A', '.', 'b', 2, 0x00, ' ', 0}), 12, true,
+                  "a\\.b.\\000\\032", 12 + 8}),
     [](const ::testing::TestParamInfo<ParseCase>& p) { return p.param.test_name; });
 
 TEST(WireName, KeepsTheClientsBytesForEcho) {

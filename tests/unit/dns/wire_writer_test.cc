@@ -69,7 +69,7 @@ TEST(WireWriter, CompressesAgainstRecordedSuffixIgnoringCase) {
   const Bytes first = encodeName("www.Example.COM");
   want.insert(want.end(), first.begin(), first.end());
   want.insert(want.end(), {4, 'm', 'a', 'i', 'l', 0xC0, 6});  // -> "Example.COM" at 2 + 4
-  want.insert(want.end(), {0xC0, 2});                          // the whole first name
+  want.insert(want.end(), {0xC0, 2});                         // the whole first name
   const Bytes other = encodeName("other.org");
   want.insert(want.end(), other.begin(), other.end());
   EXPECT_EQ(written(writer), want);

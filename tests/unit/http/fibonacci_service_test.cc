@@ -46,10 +46,9 @@ TEST_F(FibonacciServiceTest, BadNumbersAre400) {
 }
 
 TEST_F(FibonacciServiceTest, RegistersAndAnswers201) {
-  EXPECT_CALL(registrar_,
-              registerRecord(AsAt("10.9.10.2", 53533),
-                             AllOf(Field(&dns::ARecord::name, "fibonacci.com"),
-                                   Field(&dns::ARecord::ttl, 10U))))
+  EXPECT_CALL(registrar_, registerRecord(AsAt("10.9.10.2", 53533),
+                                         AllOf(Field(&dns::ARecord::name, "fibonacci.com"),
+                                               Field(&dns::ARecord::ttl, 10U))))
       .WillOnce(Return(Status::ok()));
   const HttpReply reply = service_.registerName(kBody);
   EXPECT_EQ(reply.status, 201);

@@ -72,8 +72,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"HostnameNumber", R"({"hostname":5,)" OK_REST "}", "hostname must be a string"},
         BadCase{"HostnameInvalid", R"({"hostname":"-a.com",)" OK_REST "}", "hostname"},
         BadCase{"HostnameEmpty", R"({"hostname":"",)" OK_REST "}", "hostname"},
-        BadCase{"AliasDiffers",
-                R"({"hostname":"a.com","hostbane":"b.com",)" OK_REST "}", "different values"},
+        BadCase{"AliasDiffers", R"({"hostname":"a.com","hostbane":"b.com",)" OK_REST "}",
+                "different values"},
         BadCase{"IpNotIpv4",
                 R"({"hostname":"a.com","ip":"300.1.1.1","as_ip":"1.1.1.1","as_port":1})", "ip"},
         BadCase{"IpNumber", R"({"hostname":"a.com","ip":16909060,"as_ip":"1.1.1.1","as_port":1})",
@@ -90,8 +90,7 @@ INSTANTIATE_TEST_SUITE_P(
                 R"({"hostname":"a.com","ip":"1.1.1.1","as_ip":"1.1.1.1","as_port":"65536"})",
                 "as_port"},
         BadCase{"AsPortNegative",
-                R"({"hostname":"a.com","ip":"1.1.1.1","as_ip":"1.1.1.1","as_port":-1})",
-                "as_port"},
+                R"({"hostname":"a.com","ip":"1.1.1.1","as_ip":"1.1.1.1","as_port":-1})", "as_port"},
         BadCase{"AsPortFraction",
                 R"({"hostname":"a.com","ip":"1.1.1.1","as_ip":"1.1.1.1","as_port":53.5})",
                 "as_port"},
@@ -119,8 +118,7 @@ TEST(RegistrationJson, DeepNestingIsRejectedWithoutRecursion) {
 }
 
 TEST(RegistrationJson, EmbeddedNulIsNotTruncation) {
-  const std::string body =
-      std::string(R"({"hostname":"a.com\u0000b",)") + OK_REST + "}";
+  const std::string body = std::string(R"({"hostname":"a.com\u0000b",)") + OK_REST + "}";
   EXPECT_FALSE(parseRegistrationRequest(body));
 }
 

@@ -31,8 +31,8 @@ struct NumberCase {
   const char* name;
   std::optional<std::string> raw;
   bool ok;
-  std::uint64_t value;        // when ok
-  const char* message_part;   // when not ok
+  std::uint64_t value;       // when ok
+  const char* message_part;  // when not ok
 };
 
 class FibonacciIndexTest : public ::testing::TestWithParam<NumberCase> {};
@@ -52,28 +52,28 @@ TEST_P(FibonacciIndexTest, Parses) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, FibonacciIndexTest,
-    ::testing::Values(
-        NumberCase{"Zero", "0", true, 0, ""}, NumberCase{"Ten", "10", true, 10, ""},
-        NumberCase{"Limit", "100000", true, 100000, ""},
-        NumberCase{"LeadingZeros", "010", true, 10, ""},
-        NumberCase{"PercentEncodedDigit", "%35", true, 5, ""},
-        NumberCase{"PercentEncodedDigits", "%31%30", true, 10, ""},
-        NumberCase{"Missing", std::nullopt, false, 0, "missing parameter: number"},
-        NumberCase{"Empty", "", false, 0, "empty"},
-        NumberCase{"Negative", "-1", false, 0, "sign"},
-        NumberCase{"Plus", "%2B5", false, 0, "sign"},
-        NumberCase{"PlusAsSpace", "+5", false, 0, "spaces"},
-        NumberCase{"Fraction", "1.5", false, 0, "whole number"},
-        NumberCase{"WholeFraction", "10.0", false, 0, "whole number"},
-        NumberCase{"Exponent", "1e3", false, 0, "whole number"},
-        NumberCase{"Hex", "0x10", false, 0, "hexadecimal"},
-        NumberCase{"LeadingSpace", "%205", false, 0, "spaces"},
-        NumberCase{"TrailingSpace", "5%20", false, 0, "spaces"},
-        NumberCase{"Letters", "abc", false, 0, "not a decimal integer"},
-        NumberCase{"Mixed", "5a", false, 0, "not a decimal integer"},
-        NumberCase{"AboveLimit", "100001", false, 0, "the limit is 100000"},
-        NumberCase{"Huge", "99999999999999999999999999", false, 0, "the limit is 100000"},
-        NumberCase{"BadEscape", "%3", false, 0, "percent-encoding"}),
+    ::testing::Values(NumberCase{"Zero", "0", true, 0, ""}, NumberCase{"Ten", "10", true, 10, ""},
+                      NumberCase{"Limit", "100000", true, 100000, ""},
+                      NumberCase{"LeadingZeros", "010", true, 10, ""},
+                      NumberCase{"PercentEncodedDigit", "%35", true, 5, ""},
+                      NumberCase{"PercentEncodedDigits", "%31%30", true, 10, ""},
+                      NumberCase{"Missing", std::nullopt, false, 0, "missing parameter: number"},
+                      NumberCase{"Empty", "", false, 0, "empty"},
+                      NumberCase{"Negative", "-1", false, 0, "sign"},
+                      NumberCase{"Plus", "%2B5", false, 0, "sign"},
+                      NumberCase{"PlusAsSpace", "+5", false, 0, "spaces"},
+                      NumberCase{"Fraction", "1.5", false, 0, "whole number"},
+                      NumberCase{"WholeFraction", "10.0", false, 0, "whole number"},
+                      NumberCase{"Exponent", "1e3", false, 0, "whole number"},
+                      NumberCase{"Hex", "0x10", false, 0, "hexadecimal"},
+                      NumberCase{"LeadingSpace", "%205", false, 0, "spaces"},
+                      NumberCase{"TrailingSpace", "5%20", false, 0, "spaces"},
+                      NumberCase{"Letters", "abc", false, 0, "not a decimal integer"},
+                      NumberCase{"Mixed", "5a", false, 0, "not a decimal integer"},
+                      NumberCase{"AboveLimit", "100001", false, 0, "the limit is 100000"},
+                      NumberCase{"Huge", "99999999999999999999999999", false, 0,
+                                 "the limit is 100000"},
+                      NumberCase{"BadEscape", "%3", false, 0, "percent-encoding"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(PortParameter, AcceptsOneTo65535) {
@@ -90,9 +90,7 @@ TEST(PortParameter, RejectsOthersNamingTheParameter) {
   }
 }
 
-RawUserQuery completeQuery() {
-  return {"fibonacci.com", "9090", "10", "127.0.0.1", "53533"};
-}
+RawUserQuery completeQuery() { return {"fibonacci.com", "9090", "10", "127.0.0.1", "53533"}; }
 
 TEST(ValidateUserQuery, AcceptsTheCanonicalRequest) {
   auto request = validateUserQuery(completeQuery());

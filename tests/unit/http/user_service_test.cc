@@ -136,7 +136,9 @@ TEST_F(UserServiceTest, NumberIsDecodedButOtherwiseAsGiven) {
 
 TEST_F(UserServiceTest, CachedAnswerIsReusedWithinTtl) {
   givenResolution("127.0.0.3", 10);  // exactly once
-  EXPECT_CALL(fib_, fetch("127.0.0.3", 9090, "10")).Times(2).WillRepeatedly(Return(fsReply(200, "55")));
+  EXPECT_CALL(fib_, fetch("127.0.0.3", 9090, "10"))
+      .Times(2)
+      .WillRepeatedly(Return(fsReply(200, "55")));
   EXPECT_EQ(service_.fibonacci(query()).status, 200);
   clock_.advance(std::chrono::milliseconds(9999));
   EXPECT_EQ(service_.fibonacci(query()).status, 200);

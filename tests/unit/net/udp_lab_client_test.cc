@@ -48,7 +48,8 @@ class BoundSocket {
 /// peer)`, on its own thread, joined by the destructor.
 class FakeAs {
  public:
-  using Respond = std::function<void(int index, const std::string& request, const sockaddr_in& peer)>;
+  using Respond =
+      std::function<void(int index, const std::string& request, const sockaddr_in& peer)>;
   FakeAs(BoundSocket& socket, int datagrams, Respond respond)
       : thread_([&socket, datagrams, respond] {
           for (int i = 0; i < datagrams; ++i) {

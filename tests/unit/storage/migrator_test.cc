@@ -29,8 +29,9 @@ std::vector<int> appliedVersions(SQLite::Database& db) {
 
 const std::vector<Migration> kTwoSteps = {
     {1, "create_things", "CREATE TABLE things (id INTEGER PRIMARY KEY, label TEXT NOT NULL);"},
-    {2, "add_things", "INSERT INTO things (label) VALUES ('one'); "
-                      "INSERT INTO things (label) VALUES ('two');"},
+    {2, "add_things",
+     "INSERT INTO things (label) VALUES ('one'); "
+     "INSERT INTO things (label) VALUES ('two');"},
 };
 
 TEST(Migrator, EmbeddedMigrationsAreNumberedFromOne) {
@@ -70,9 +71,9 @@ TEST(Migrator, AppliesInOrderAndRecordsEachVersion) {
   EXPECT_THAT(appliedVersions(db), ElementsAre(1, 2));
   EXPECT_EQ(db.execAndGet("SELECT name FROM schema_migrations WHERE version = 2").getString(),
             "add_things");
-  EXPECT_THAT(db.execAndGet("SELECT applied_at FROM schema_migrations WHERE version = 1")
-                  .getString(),
-              ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z"));
+  EXPECT_THAT(
+      db.execAndGet("SELECT applied_at FROM schema_migrations WHERE version = 1").getString(),
+      ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z"));
 }
 
 TEST(Migrator, SecondRunAppliesNothing) {

@@ -131,10 +131,10 @@ TEST(SqliteRecordRepository, UpsertAllWritesEveryRecord) {
   ASSERT_NE(repository, nullptr);
   ASSERT_TRUE(repository->upsert(aRecord("b.example", "192.0.2.99", 9)).isOk());
 
-  ASSERT_TRUE(repository
-                  ->upsertAll({aRecord("b.example", "192.0.2.2", 2),
-                               aRecord("a.example", "192.0.2.1", 1)})
-                  .isOk());
+  ASSERT_TRUE(
+      repository
+          ->upsertAll({aRecord("b.example", "192.0.2.2", 2), aRecord("a.example", "192.0.2.1", 1)})
+          .isOk());
 
   EXPECT_THAT(listOf(*repository), ElementsAre(aRecord("a.example", "192.0.2.1", 1),
                                                aRecord("b.example", "192.0.2.2", 2)));
@@ -158,10 +158,9 @@ TEST(SqliteRecordRepository, UpsertAllIsAtomicWhenOneRecordIsRejected) {
   ASSERT_TRUE(repository->upsert(aRecord("a.example", "192.0.2.1", 1)).isOk());
   const std::uint32_t serial_before = serialOf(*repository);
 
-  Status status = repository->upsertAll({aRecord("a.example", "203.0.113.1", 10),
-                                         aRecord("b.example", "192.0.2.2", 2),
-                                         aRecord("c.example", "192.0.2.3", 3000000000U),
-                                         aRecord("d.example", "192.0.2.4", 4)});
+  Status status = repository->upsertAll(
+      {aRecord("a.example", "203.0.113.1", 10), aRecord("b.example", "192.0.2.2", 2),
+       aRecord("c.example", "192.0.2.3", 3000000000U), aRecord("d.example", "192.0.2.4", 4)});
 
   EXPECT_EQ(status.code(), StatusCode::InvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("c.example"));
@@ -183,10 +182,10 @@ TEST(SqliteRecordRepository, ChangeSerialRisesWithEachChange) {
   EXPECT_EQ(serialOf(*repository), 3U);
 
   // One transaction, one change, however many records.
-  ASSERT_TRUE(repository
-                  ->upsertAll({aRecord("b.example", "192.0.2.2", 2),
-                               aRecord("c.example", "192.0.2.3", 3)})
-                  .isOk());
+  ASSERT_TRUE(
+      repository
+          ->upsertAll({aRecord("b.example", "192.0.2.2", 2), aRecord("c.example", "192.0.2.3", 3)})
+          .isOk());
   EXPECT_EQ(serialOf(*repository), 4U);
 
   ASSERT_TRUE(repository->remove("b.example", dns::RecordType::A).isOk());
@@ -322,8 +321,9 @@ TEST(SqliteRecordRepository, RefusesDatabaseWithNewerSchema) {
   ASSERT_FALSE(repository.isOk());
   EXPECT_EQ(repository.status().code(), StatusCode::FailedPrecondition);
   EXPECT_EQ(repository.status().message(),
-            "database " + path + " has schema version 999, newer than this binary's 2;"
-            " refusing to start");
+            "database " + path +
+                " has schema version 999, newer than this binary's 2;"
+                " refusing to start");
 }
 
 TEST(SqliteRecordRepository, OpenFailsWithThePathWhenTheDirectoryIsMissing) {
