@@ -127,16 +127,12 @@ int runHealthCheck(const AuthoritativeServerConfig& config) {
 int main(int argc, char** argv) {
   AuthoritativeServerConfig config;
   const auto options = optionTable(config);
-  switch (flags::parse("authoritative-server",
+  if (const auto exit_code = flags::exitCode(
+          flags::parse("authoritative-server",
                        "The fibdns Authoritative Server: Type A records in SQLite, served with the "
                        "lab text protocol (UDP) and standard DNS (UDP and TCP) on one port.",
-                       options, argc, argv)) {
-    case flags::Outcome::ExitSuccess:
-      return EXIT_SUCCESS;
-    case flags::Outcome::ExitUsage:
-      return 2;
-    case flags::Outcome::Run:
-      break;
+                       options, argc, argv))) {
+    return *exit_code;
   }
   if (config.health_check) {
     return runHealthCheck(config);

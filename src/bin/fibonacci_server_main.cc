@@ -130,16 +130,12 @@ std::shared_ptr<http::Router> makeRouter(const http::FibonacciService& service) 
 int main(int argc, char** argv) {
   FibonacciServerConfig config;
   const auto options = optionTable(config);
-  switch (flags::parse("fibonacci-server",
+  if (const auto exit_code = flags::exitCode(
+          flags::parse("fibonacci-server",
                        "The fibdns Fibonacci Server: exact Fibonacci numbers over HTTP, and "
                        "registration of names with an Authoritative Server.",
-                       options, argc, argv)) {
-    case flags::Outcome::ExitSuccess:
-      return EXIT_SUCCESS;
-    case flags::Outcome::ExitUsage:
-      return 2;
-    case flags::Outcome::Run:
-      break;
+                       options, argc, argv))) {
+    return *exit_code;
   }
   if (Status status = http::initCurl(); !status.isOk()) {
     log::error("fs", status.message());

@@ -117,16 +117,12 @@ std::shared_ptr<http::Router> makeRouter(const http::UserService& service) {
 int main(int argc, char** argv) {
   UserServerConfig config;
   const auto options = optionTable(config);
-  switch (flags::parse("user-server",
+  if (const auto exit_code = flags::exitCode(
+          flags::parse("user-server",
                        "The fibdns User Server: resolves a Fibonacci Server's name through an "
                        "Authoritative Server, then asks it for F(number).",
-                       options, argc, argv)) {
-    case flags::Outcome::ExitSuccess:
-      return EXIT_SUCCESS;
-    case flags::Outcome::ExitUsage:
-      return 2;
-    case flags::Outcome::Run:
-      break;
+                       options, argc, argv))) {
+    return *exit_code;
   }
   if (Status status = http::initCurl(); !status.isOk()) {
     log::error("us", status.message());

@@ -132,6 +132,18 @@ Outcome parse(std::string_view program, std::string_view description,
   return Outcome::Run;
 }
 
+std::optional<int> exitCode(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Run:
+      return std::nullopt;
+    case Outcome::ExitSuccess:
+      return EXIT_SUCCESS;
+    case Outcome::ExitUsage:
+      return 2;
+  }
+  return 2;
+}
+
 Result<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t min, std::uint64_t max) {
   // Messages are built with append(): GCC 12 warns falsely (-Wrestrict) on chained operator+.
   auto reject = [&](std::string_view why) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,10 @@ enum class Outcome { Run, ExitSuccess, ExitUsage };
 /// Run, ExitSuccess (after --help/--version: exit 0) or ExitUsage (bad flag: exit 2).
 Outcome parse(std::string_view program, std::string_view description,
               const std::vector<Option>& options, int argc, const char* const* argv);
+
+/// What main returns for an outcome: nullopt for Run (go on), 0 after --help/--version, 2 for a
+/// bad flag.
+std::optional<int> exitCode(Outcome outcome);
 
 /// Usage text with one line per option, including env names and defaults.
 std::string usage(std::string_view program, std::string_view description,
