@@ -84,26 +84,12 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
          config.zone.hostmaster = std::string(value);
          return Status::ok();
        }},
-      {"tcp-max-connections", "FIBDNS_AS_TCP_MAX_CONNECTIONS", "N",
-       "DNS-over-TCP connections served at once", "256",
-       [&](std::string_view value) -> Status {
-         auto parsed = flags::parseUnsigned(value, 1, 10000);
-         if (!parsed) {
-           return parsed.status();
-         }
-         config.tcp_max_connections = *parsed;
-         return Status::ok();
-       }},
-      {"tcp-idle-timeout-ms", "FIBDNS_AS_TCP_IDLE_TIMEOUT_MS", "MS",
-       "close a DNS-over-TCP connection idle this long", "10000",
-       [&](std::string_view value) -> Status {
-         auto parsed = flags::parseUnsigned(value, 1, 3'600'000);
-         if (!parsed) {
-           return parsed.status();
-         }
-         config.tcp_idle_timeout = std::chrono::milliseconds(*parsed);
-         return Status::ok();
-       }},
+      flags::unsignedOption("tcp-max-connections", "FIBDNS_AS_TCP_MAX_CONNECTIONS", "N",
+                            "DNS-over-TCP connections served at once", "256", 1, 10000,
+                            config.tcp_max_connections),
+      flags::millisecondsOption("tcp-idle-timeout-ms", "FIBDNS_AS_TCP_IDLE_TIMEOUT_MS",
+                                "close a DNS-over-TCP connection idle this long", "10000", 1,
+                                3600000, config.tcp_idle_timeout),
       flags::logLevelOption("FIBDNS_AS_LOG_LEVEL"),
       flags::switchOption("health-check",
                           "ask the AS on --bind/--port for a record and exit 0 if it answers",

@@ -35,42 +35,21 @@ struct FibonacciServerConfig {
   bool health_check = false;
 };
 
-Status storeUnsigned(std::string_view value, std::uint64_t min, std::uint64_t max,
-                     std::uint64_t& out) {
-  auto parsed = flags::parseUnsigned(value, min, max);
-  if (!parsed) {
-    return parsed.status();
-  }
-  out = *parsed;
-  return Status::ok();
-}
-
 std::vector<flags::Option> optionTable(FibonacciServerConfig& config) {
   return {
       flags::ipv4Option("bind", "FIBDNS_FS_BIND", "address to listen on", "0.0.0.0",
                         config.server.bind),
       flags::portOption("port", "FIBDNS_FS_PORT", "HTTP port to listen on", "9090",
                         config.server.port),
-      {"threads", "FIBDNS_FS_THREADS", "N", "HTTP worker threads (1..64)", "2",
-       [&](std::string_view value) -> Status {
-         std::uint64_t threads = 0;
-         Status status = storeUnsigned(value, 1, 64, threads);
-         config.server.threads = static_cast<int>(threads);
-         return status;
-       }},
-      {"max-number", "FIBDNS_FS_MAX_NUMBER", "N",
-       "largest n that GET /fibonacci computes (1..10000000)", "100000",
-       [&](std::string_view value) -> Status {
-         return storeUnsigned(value, 1, fib::kMaxComputableIndex, config.service.max_number);
-       }},
-      {"register-ttl", "FIBDNS_FS_REGISTER_TTL", "SECONDS",
-       "TTL of registrations (PUT /register without ttl, and self-registration)", "10",
-       [&](std::string_view value) -> Status {
-         std::uint64_t ttl = 0;
-         Status status = storeUnsigned(value, 0, dns::kMaxTtl, ttl);
-         config.service.register_ttl = static_cast<std::uint32_t>(ttl);
-         return status;
-       }},
+      flags::unsignedOption("threads", "FIBDNS_FS_THREADS", "N", "HTTP worker threads (1..64)", "2",
+                            1, 64, config.server.threads),
+      flags::unsignedOption("max-number", "FIBDNS_FS_MAX_NUMBER", "N",
+                            "largest n that GET /fibonacci computes (1..10000000)", "100000", 1,
+                            fib::kMaxComputableIndex, config.service.max_number),
+      flags::unsignedOption(
+          "register-ttl", "FIBDNS_FS_REGISTER_TTL", "SECONDS",
+          "TTL of registrations (PUT /register without ttl, and self-registration)", "10", 0,
+          dns::kMaxTtl, config.service.register_ttl),
       {"register-name", "FIBDNS_FS_REGISTER_NAME", "NAME",
        "register this name with the AS at start-up (needs --as-address)", "",
        [&](std::string_view value) -> Status {
@@ -142,8 +121,8 @@ int main(int argc, char** argv) {
     return EXIT_FAILURE;
   }
   if (config.health_check) {
-    const std::string host = config.server.bind == "0.0.0.0" ? "127.0.0.1" : config.server.bind;
-    return http::checkHealth(host, config.server.port, std::chrono::milliseconds(2000))
+    return http::checkHealth(config.server.bind, config.server.port,
+                             std::chrono::milliseconds(2000))
                ? EXIT_SUCCESS
                : EXIT_FAILURE;
   }

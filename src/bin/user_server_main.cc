@@ -30,29 +30,14 @@ struct UserServerConfig {
   bool health_check = false;
 };
 
-Status storeUnsigned(std::string_view value, std::uint64_t min, std::uint64_t max,
-                     std::uint64_t& out) {
-  auto parsed = flags::parseUnsigned(value, min, max);
-  if (!parsed) {
-    return parsed.status();
-  }
-  out = *parsed;
-  return Status::ok();
-}
-
 std::vector<flags::Option> optionTable(UserServerConfig& config) {
   return {
       flags::ipv4Option("bind", "FIBDNS_US_BIND", "address to listen on", "0.0.0.0",
                         config.server.bind),
       flags::portOption("port", "FIBDNS_US_PORT", "HTTP port to listen on", "8080",
                         config.server.port),
-      {"threads", "FIBDNS_US_THREADS", "N", "HTTP worker threads (1..64)", "2",
-       [&](std::string_view value) -> Status {
-         std::uint64_t threads = 0;
-         Status status = storeUnsigned(value, 1, 64, threads);
-         config.server.threads = static_cast<int>(threads);
-         return status;
-       }},
+      flags::unsignedOption("threads", "FIBDNS_US_THREADS", "N", "HTTP worker threads (1..64)", "2",
+                            1, 64, config.server.threads),
       {"cache", "FIBDNS_US_CACHE", "on|off", "cache AS answers for their TTL", "on",
        [&](std::string_view value) -> Status {
          if (value != "on" && value != "off") {
@@ -61,31 +46,17 @@ std::vector<flags::Option> optionTable(UserServerConfig& config) {
          config.service.cache = value == "on";
          return Status::ok();
        }},
-      {"as-timeout-ms", "FIBDNS_US_AS_TIMEOUT_MS", "MS", "wait per AS query attempt (50..10000)",
-       "500",
-       [&](std::string_view value) -> Status {
-         std::uint64_t ms = 0;
-         Status status = storeUnsigned(value, 50, 10000, ms);
-         config.dns.timeout = std::chrono::milliseconds(ms);
-         return status;
-       }},
-      {"as-attempts", "FIBDNS_US_AS_ATTEMPTS", "N", "AS query attempts: 1 + retries (1..5)", "2",
-       [&](std::string_view value) -> Status {
-         std::uint64_t attempts = 0;
-         Status status = storeUnsigned(value, 1, 5, attempts);
-         config.dns.attempts = static_cast<int>(attempts);
-         return status;
-       }},
-      {"fs-timeout-ms", "FIBDNS_US_FS_TIMEOUT_MS", "MS",
-       "total time for the FS call; connecting gets at most 1000 (100..60000)", "2000",
-       [&](std::string_view value) -> Status {
-         std::uint64_t ms = 0;
-         Status status = storeUnsigned(value, 100, 60000, ms);
-         config.fibonacci.total_timeout = std::chrono::milliseconds(ms);
-         config.fibonacci.connect_timeout =
-             std::min(std::chrono::milliseconds(1000), config.fibonacci.total_timeout);
-         return status;
-       }},
+      flags::millisecondsOption("as-timeout-ms", "FIBDNS_US_AS_TIMEOUT_MS",
+                                "wait per AS query attempt (50..10000)", "500", 50, 10000,
+                                config.dns.timeout),
+      flags::unsignedOption("as-attempts", "FIBDNS_US_AS_ATTEMPTS", "N",
+                            "AS query attempts: 1 + retries (1..5)", "2", 1, 5,
+                            config.dns.attempts),
+      // libcurl gives up at the shorter of this and connect_timeout (1 s) while connecting.
+      flags::millisecondsOption(
+          "fs-timeout-ms", "FIBDNS_US_FS_TIMEOUT_MS",
+          "total time for the FS call; connecting gets at most 1000 (100..60000)", "2000", 100,
+          60000, config.fibonacci.total_timeout),
       flags::logLevelOption("FIBDNS_US_LOG_LEVEL"),
       flags::switchOption("health-check",
                           "GET /healthz on --bind/--port and exit 0 if it answers 200",
@@ -129,8 +100,8 @@ int main(int argc, char** argv) {
     return EXIT_FAILURE;
   }
   if (config.health_check) {
-    const std::string host = config.server.bind == "0.0.0.0" ? "127.0.0.1" : config.server.bind;
-    return http::checkHealth(host, config.server.port, std::chrono::milliseconds(2000))
+    return http::checkHealth(config.server.bind, config.server.port,
+                             std::chrono::milliseconds(2000))
                ? EXIT_SUCCESS
                : EXIT_FAILURE;
   }

@@ -209,12 +209,12 @@ Option portOption(std::string name, std::string env, std::string help, std::stri
           }};
 }
 
-Option unsignedOption(std::string name, std::string env, std::string value_name, std::string help,
-                      std::string default_value, std::uint64_t min, std::uint64_t max,
-                      std::uint64_t& target) {
+Option millisecondsOption(std::string name, std::string env, std::string help,
+                          std::string default_value, std::uint64_t min, std::uint64_t max,
+                          std::chrono::milliseconds& target) {
   return {std::move(name),
           std::move(env),
-          std::move(value_name),
+          "MS",
           std::move(help),
           std::move(default_value),
           [&target, min, max](std::string_view value) -> Status {
@@ -222,7 +222,7 @@ Option unsignedOption(std::string name, std::string env, std::string value_name,
             if (!parsed) {
               return parsed.status();
             }
-            target = *parsed;
+            target = std::chrono::milliseconds(static_cast<std::int64_t>(*parsed));
             return Status::ok();
           }};
 }

@@ -116,7 +116,8 @@ bool checkHealth(const std::string& host, std::uint16_t port, std::chrono::milli
   if (!curl) {
     return false;
   }
-  const std::string url = "http://" + host + ":" + std::to_string(port) + "/healthz";
+  const std::string& target = host == "0.0.0.0" ? std::string("127.0.0.1") : host;
+  const std::string url = "http://" + target + ":" + std::to_string(port) + "/healthz";
   BodySink sink;
   sink.limit = 4096;
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());

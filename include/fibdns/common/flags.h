@@ -1,7 +1,11 @@
 #pragma once
 
+#include <cassert>
+#include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +42,10 @@ std::optional<int> exitCode(Outcome outcome);
 std::string usage(std::string_view program, std::string_view description,
                   const std::vector<Option>& options);
 
+// Strict value parsers shared by every binary (whole string, no sign, no spaces).
+Result<std::uint16_t> parsePort(std::string_view text);  // 1..65535
+Result<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t min, std::uint64_t max);
+
 // Option builders for the shapes every binary has; each stores into `target` (which must outlive
 // the parse) and rejects bad values with a one-line reason.
 
@@ -47,17 +55,34 @@ Option ipv4Option(std::string name, std::string env, std::string help, std::stri
 /// --NAME PORT: 1..65535.
 Option portOption(std::string name, std::string env, std::string help, std::string default_value,
                   std::uint16_t& target);
-/// --NAME N: a decimal integer in min..max.
+/// --NAME N: a decimal integer in min..max, stored into any integer type that holds max.
+template <std::integral Int>
 Option unsignedOption(std::string name, std::string env, std::string value_name, std::string help,
                       std::string default_value, std::uint64_t min, std::uint64_t max,
-                      std::uint64_t& target);
+                      Int& target) {
+  assert(max <= static_cast<std::uint64_t>(std::numeric_limits<Int>::max()) &&
+         "the range must fit the target");
+  return {std::move(name),
+          std::move(env),
+          std::move(value_name),
+          std::move(help),
+          std::move(default_value),
+          [&target, min, max](std::string_view value) -> Status {
+            auto parsed = parseUnsigned(value, min, max);
+            if (!parsed) {
+              return parsed.status();
+            }
+            target = static_cast<Int>(*parsed);
+            return Status::ok();
+          }};
+}
+/// --NAME MS: a duration in whole milliseconds, min..max.
+Option millisecondsOption(std::string name, std::string env, std::string help,
+                          std::string default_value, std::uint64_t min, std::uint64_t max,
+                          std::chrono::milliseconds& target);
 /// --log-level LEVEL: sets the logging facade's level.
 Option logLevelOption(std::string env);
 /// --NAME without a value: sets `target` to true.
 Option switchOption(std::string name, std::string help, bool& target);
-
-// Strict value parsers shared by every binary (whole string, no sign, no spaces).
-Result<std::uint16_t> parsePort(std::string_view text);  // 1..65535
-Result<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t min, std::uint64_t max);
 
 }  // namespace fibdns::flags

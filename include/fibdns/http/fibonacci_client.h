@@ -58,6 +58,7 @@ class CurlFibonacciClient : public FibonacciClient {
 Status initCurl();
 
 /// GET http://HOST:PORT/healthz with libcurl; true when it answered 200 within `timeout`.
+/// `host` is the server's --bind address: 0.0.0.0 (every address) is asked on 127.0.0.1.
 bool checkHealth(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout);
 
 }  // namespace fibdns::http
