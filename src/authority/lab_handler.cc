@@ -39,26 +39,25 @@ std::string LabHandler::handle(std::string_view request) {
 void LabHandler::handleBatch(std::span<const std::string_view> requests,
                              std::span<std::string> replies) {
   assert(requests.size() == replies.size() && "one reply slot per request");
-  std::vector<lab::Request> parsed;
-  parsed.reserve(requests.size());
-  std::vector<dns::ARecord> registrations;
+  parsed_.clear();
+  registrations_.clear();
   for (std::string_view request : requests) {
-    parsed.push_back(lab::parseRequest(request));
-    if (const auto* registration = std::get_if<lab::Registration>(&parsed.back())) {
-      registrations.push_back(registration->record);
+    parsed_.push_back(lab::parseRequest(request));
+    if (const auto* registration = std::get_if<lab::Registration>(&parsed_.back())) {
+      registrations_.push_back(registration->record);
     }
   }
 
   // Commit first: no reply of this batch leaves before its registrations are durable.
   Status committed = Status::ok();
-  if (registrations.size() == 1) {
-    committed = repository_.upsert(registrations.front());
-  } else if (!registrations.empty()) {
-    committed = repository_.upsertAll(registrations);
+  if (registrations_.size() == 1) {
+    committed = repository_.upsert(registrations_.front());
+  } else if (!registrations_.empty()) {
+    committed = repository_.upsertAll(registrations_);
   }
-  if (!registrations.empty()) {
+  if (!registrations_.empty()) {
     if (committed.isOk()) {
-      for (const dns::ARecord& record : registrations) {
+      for (const dns::ARecord& record : registrations_) {
         cache_.put(record);
         log::info("lab", "registered " + describe(record));
       }
@@ -66,12 +65,12 @@ void LabHandler::handleBatch(std::span<const std::string_view> requests,
         cache_.setSerial(*serial);
       }
     } else {
-      log::warn("lab", "registration of " + std::to_string(registrations.size()) +
+      log::warn("lab", "registration of " + std::to_string(registrations_.size()) +
                            " record(s) failed: " + committed.message());
     }
   }
 
-  for (std::size_t i = 0; i < parsed.size(); ++i) {
+  for (std::size_t i = 0; i < parsed_.size(); ++i) {
     replies[i] = std::visit(
         Overloaded{
             [&](const lab::Registration&) {
@@ -91,7 +90,7 @@ void LabHandler::handleBatch(std::span<const std::string_view> requests,
               return lab::encodeRegistrationFailed(rejected.reason);
             },
         },
-        parsed[i]);
+        parsed_[i]);
   }
 }
 

@@ -16,6 +16,13 @@ namespace {
 
 const std::string kAsIp = "127.0.0.6";
 
+// The n-th name that concurrent client `client` registers, e.g. "c3-n17.test".
+std::string clientName(int client, int n) {
+  std::string name = "c";  // append(), not operator+: GCC 12 warns falsely (-Wrestrict)
+  name.append(std::to_string(client)).append("-n").append(std::to_string(n)).append(".test");
+  return name;
+}
+
 class AuthoritativeServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -124,7 +131,7 @@ TEST_F(AuthoritativeServerTest, ConcurrentRegistrationsAreAllAcknowledgedAndStor
   for (int client = 0; client < kClients; ++client) {
     clients.emplace_back([&, client] {
       for (int n = 0; n < kNamesPerClient; ++n) {
-        const std::string name = "c" + std::to_string(client) + "-n" + std::to_string(n) + ".test";
+        const std::string name = clientName(client, n);
         const std::string ip = "10." + std::to_string(client) + "." + std::to_string(n / 256) +
                                "." + std::to_string(n % 256);
         // UDP may lose a datagram: retry a few times, as real clients do.
@@ -146,7 +153,7 @@ TEST_F(AuthoritativeServerTest, ConcurrentRegistrationsAreAllAcknowledgedAndStor
   int missing = 0;
   for (int client = 0; client < kClients; ++client) {
     for (int n = 0; n < kNamesPerClient; n += 7) {
-      const std::string name = "c" + std::to_string(client) + "-n" + std::to_string(n) + ".test";
+      const std::string name = clientName(client, n);
       if (exchange("TYPE=A\nNAME=" + name + "\n").rfind("TYPE=A\nNAME=" + name, 0) != 0) {
         ++missing;
       }

@@ -3,9 +3,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fibdns/authority/record_cache.h"
 #include "fibdns/authority/record_repository.h"
+#include "fibdns/dns/lab_codec.h"
 
 namespace fibdns::authority {
 
@@ -32,6 +34,9 @@ class LabHandler {
  private:
   RecordRepository& repository_;
   RecordCache& cache_;
+  // Scratch space reused across batches (the query path allocates only its reply).
+  std::vector<dns::lab::Request> parsed_;
+  std::vector<dns::ARecord> registrations_;
 };
 
 }  // namespace fibdns::authority

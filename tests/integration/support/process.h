@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 namespace fibdns::testing {
 
 /// A real binary started as a separate process, killed and reaped when the guard goes away.
@@ -30,17 +32,6 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
   std::string log_path_;
-};
-
-/// A fresh temporary directory, removed with its content afterwards.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
 };
 
 /// A UDP port on `ip` that was free a moment ago.

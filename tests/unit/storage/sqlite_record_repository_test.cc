@@ -13,15 +13,15 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "fibdns/dns/ipv4.h"
-#include "unit/storage/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace fibdns::storage {
 namespace {
 
+using fibdns::testing::TempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-using testing::TempDir;
 
 dns::ARecord aRecord(std::string name, std::string_view address, std::uint32_t ttl) {
   Result<dns::Ipv4Address> parsed = dns::parseIpv4(address);
