@@ -68,11 +68,11 @@ struct Answer {
 
 }  // namespace
 
-Result<DnsResponder> DnsResponder::create(const ZoneConfig& config, const RecordCache& cache) {
+Result<DnsResponder> DnsResponder::create(const ZoneConfig& config) {
   if (config.apexes.empty()) {
     return invalidArgument("zone config: no zone apex");
   }
-  DnsResponder responder(config, cache);
+  DnsResponder responder(config);
   for (const std::string& apex : config.apexes) {
     auto name = WireName::fromHostName(apex);
     if (!name) {
@@ -97,9 +97,22 @@ Result<DnsResponder> DnsResponder::create(const ZoneConfig& config, const Record
   return responder;
 }
 
+std::optional<std::size_t> DnsResponder::respondToOversized(std::span<const std::uint8_t> head,
+                                                            std::span<std::uint8_t> out) {
+  if (head.size() < dns::kHeaderSize || out.size() < dns::kHeaderSize) {
+    return std::nullopt;
+  }
+  dns::WireReader reader(head);
+  Header header;
+  if (!dns::readHeader(reader, header) || header.isResponse()) {
+    return std::nullopt;
+  }
+  return writeBareReply(header, Rcode::FormErr, out);
+}
+
 std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> query,
-                                                 std::span<std::uint8_t> out,
-                                                 Transport transport) const {
+                                                 std::span<std::uint8_t> out, Transport transport,
+                                                 const RecordCache& zone_data) const {
   // 1. Too short to be a message, or a response: never answer (no reflection loops).
   if (query.size() < dns::kHeaderSize || out.size() < dns::kHeaderSize) {
     return std::nullopt;
@@ -148,7 +161,7 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
       const bool at_apex = question.name.labelCount() == zone->labelCount();
       const std::uint16_t qtype = question.qtype;
       const bool any = qtype == dns::kTypeAny;
-      const dns::ARecord* record = cache_->find(question.name.key());
+      const dns::ARecord* record = zone_data.find(question.name.key());
       if (record != nullptr && (qtype == dns::kTypeA || any)) {
         answer.a_record = record;
       }
@@ -160,7 +173,7 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
       if (!has_answer) {
         answer.negative_soa = true;
         const bool exists =
-            record != nullptr || at_apex || cache_->hasNamesBelow(question.name.key());
+            record != nullptr || at_apex || zone_data.hasNamesBelow(question.name.key());
         answer.rcode = exists ? Rcode::NoError : Rcode::NxDomain;
       }
     }
@@ -198,7 +211,7 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
     writer.writeU16(0);
     writer.writeName(primary_ns_.wire());
     writer.writeName(hostmaster_.wire());
-    writer.writeU32(cache_->serial());
+    writer.writeU32(zone_data.serial());
     writer.writeU32(config_.refresh);
     writer.writeU32(config_.retry);
     writer.writeU32(config_.expire);

@@ -1,25 +1,26 @@
-// authoritative-server: the composition root of the AS. Parses flags, opens and migrates the
-// store, loads the in-memory index, and serves UDP until SIGTERM/SIGINT.
-#include <poll.h>
+// authoritative-server: the composition root of the AS. Parses and checks the flags, opens and
+// migrates the store, loads the zone data, then makes the engine's parts (writer, UDP workers,
+// TCP service) and starts them until SIGTERM/SIGINT, when it drains them in order.
 #include <signal.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "fibdns/authority/datagram_dispatcher.h"
 #include "fibdns/authority/dns_responder.h"
-#include "fibdns/authority/lab_handler.h"
 #include "fibdns/authority/record_cache.h"
 #include "fibdns/common/flags.h"
 #include "fibdns/common/logging.h"
-#include "fibdns/dns/ipv4.h"
 #include "fibdns/dns/lab_codec.h"
-#include "fibdns/net/tcp_server.h"
+#include "fibdns/engine/snapshot_publisher.h"
+#include "fibdns/engine/socket_address.h"
+#include "fibdns/engine/tcp_service.h"
+#include "fibdns/engine/udp_worker.h"
+#include "fibdns/engine/writer.h"
 #include "fibdns/net/udp_lab_client.h"
-#include "fibdns/net/udp_server.h"
 #include "fibdns/storage/migrator.h"
 #include "fibdns/storage/sqlite_record_repository.h"
 
@@ -27,13 +28,20 @@ namespace {
 
 using namespace fibdns;
 
+constexpr const char* kDefaultBind = "0.0.0.0,::";
+
 struct AuthoritativeServerConfig {
-  std::string bind = "0.0.0.0";
+  std::vector<engine::SocketAddress> bind;
+  bool default_bind = true;
   std::uint16_t port = 53533;
   std::string db_path;
   bool health_check = false;
   authority::ZoneConfig zone;
+  std::size_t threads = 1;
+  std::chrono::milliseconds write_timeout{2000};
+  std::size_t write_queue = 4096;
   std::size_t tcp_max_connections = 256;
+  std::size_t tcp_per_client = 16;
   std::chrono::milliseconds tcp_idle_timeout{10'000};
 };
 
@@ -51,10 +59,27 @@ std::vector<std::string> splitList(std::string_view text) {
   return items;
 }
 
+std::string cpuCount() {
+  const unsigned cpus = std::thread::hardware_concurrency();
+  return std::to_string(cpus == 0 ? 1 : cpus);
+}
+
 std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
   return {
-      flags::ipv4Option("bind", "FIBDNS_AS_BIND", "address to listen on", "0.0.0.0", config.bind),
-      flags::portOption("port", "FIBDNS_AS_PORT", "UDP port to listen on", "53533", config.port),
+      {"bind", "FIBDNS_AS_BIND", "ADDRS",
+       "comma-separated IPv4/IPv6 addresses to listen on (0.0.0.0 and :: mean every address)",
+       kDefaultBind,
+       [&](std::string_view value) -> Status {
+         auto addresses = engine::parseAddressList(value, 0);
+         if (!addresses) {
+           return addresses.status();
+         }
+         config.bind = std::move(*addresses);
+         config.default_bind = value == kDefaultBind;
+         return Status::ok();
+       }},
+      flags::portOption("port", "FIBDNS_AS_PORT", "UDP and TCP port to listen on", "53533",
+                        config.port),
       {"db", "FIBDNS_AS_DB", "PATH", "SQLite database file (created when missing)", "records.db",
        [&](std::string_view value) -> Status {
          if (value.empty()) {
@@ -84,9 +109,23 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
          config.zone.hostmaster = std::string(value);
          return Status::ok();
        }},
+      flags::unsignedOption("threads", "FIBDNS_AS_THREADS", "N",
+                            "UDP serving threads per address (default: the number of CPUs)",
+                            cpuCount(), 1, 256, config.threads),
+      flags::millisecondsOption("write-timeout-ms", "FIBDNS_AS_WRITE_TIMEOUT_MS",
+                                "a registration fails with 'database busy' when the database "
+                                "stays locked this long",
+                                "2000", 1, 600000, config.write_timeout),
+      flags::unsignedOption("write-queue", "FIBDNS_AS_WRITE_QUEUE", "N",
+                            "registrations waiting for a commit at most; beyond: 'busy, try again'",
+                            "4096", 1, 1000000, config.write_queue),
       flags::unsignedOption("tcp-max-connections", "FIBDNS_AS_TCP_MAX_CONNECTIONS", "N",
                             "DNS-over-TCP connections served at once", "256", 1, 10000,
                             config.tcp_max_connections),
+      flags::unsignedOption("tcp-per-client", "FIBDNS_AS_TCP_PER_CLIENT", "N",
+                            "DNS-over-TCP connections per client address; a newcomer beyond it "
+                            "closes that client's connection idle longest",
+                            "16", 1, 10000, config.tcp_per_client),
       flags::millisecondsOption("tcp-idle-timeout-ms", "FIBDNS_AS_TCP_IDLE_TIMEOUT_MS",
                                 "close a DNS-over-TCP connection idle this long", "10000", 1,
                                 3600000, config.tcp_idle_timeout),
@@ -97,8 +136,13 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
   };
 }
 
+// Asks the first --bind address (a wildcard stands for the loopback of its family).
 int runHealthCheck(const AuthoritativeServerConfig& config) {
-  const std::string target = config.bind == "0.0.0.0" ? "127.0.0.1" : config.bind;
+  const engine::SocketAddress& first = config.bind.front();
+  std::string target = first.ip();
+  if (first.isWildcard()) {
+    target = first.family() == AF_INET6 ? "::1" : "127.0.0.1";
+  }
   net::UdpLabClient client({std::chrono::milliseconds(500), 2});
   auto reply = client.exchange({target, config.port}, dns::lab::encodeQuery("health.check"));
   if (!reply) {
@@ -106,6 +150,40 @@ int runHealthCheck(const AuthoritativeServerConfig& config) {
     return EXIT_FAILURE;
   }
   return EXIT_SUCCESS;
+}
+
+// The UDP workers: `threads` per address, all on one port (the first bound decides it when the
+// port is 0). An IPv6 wildcard in the default list is skipped when the host has no IPv6.
+Result<std::vector<std::unique_ptr<engine::UdpWorker>>> bindWorkers(
+    AuthoritativeServerConfig& config, const engine::UdpWorker::Context& context) {
+  std::vector<std::unique_ptr<engine::UdpWorker>> workers;
+  std::vector<engine::SocketAddress> bound;
+  std::uint16_t port = config.port;
+  for (engine::SocketAddress address : config.bind) {
+    address.setPort(port);
+    auto first = engine::UdpWorker::bind(address, context);
+    if (!first) {
+      if (config.default_bind && address.family() == AF_INET6) {
+        log::warn("as", "no IPv6 here, serving IPv4 only: " + first.status().message());
+        continue;
+      }
+      return first.status();
+    }
+    port = (*first)->port();
+    address.setPort(port);
+    bound.push_back(address);
+    workers.push_back(std::move(*first));
+    for (std::size_t i = 1; i < config.threads; ++i) {
+      auto worker = engine::UdpWorker::bind(address, context);
+      if (!worker) {
+        return worker.status();
+      }
+      workers.push_back(std::move(*worker));
+    }
+  }
+  config.bind = std::move(bound);
+  config.port = port;
+  return workers;
 }
 
 }  // namespace
@@ -123,9 +201,15 @@ int main(int argc, char** argv) {
   if (config.health_check) {
     return runHealthCheck(config);
   }
+  // Every flag is checked before the database is touched.
+  auto responder = authority::DnsResponder::create(config.zone);
+  if (!responder) {
+    log::error("as", "bad zone configuration: " + responder.status().message());
+    return 2;
+  }
 
-  // Block the stop signals before anything else, and receive them through a signalfd in the
-  // serving loop: no work in signal handlers.
+  // Block the stop signals before any thread starts (threads inherit the mask); main waits for
+  // them with sigwait: no work in signal handlers.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -134,128 +218,86 @@ int main(int argc, char** argv) {
     log::error("as", "cannot block signals");
     return EXIT_FAILURE;
   }
-  const int signal_fd = ::signalfd(-1, &stop_signals, SFD_CLOEXEC);
-  if (signal_fd < 0) {
-    log::error("as", "signalfd failed");
-    return EXIT_FAILURE;
-  }
 
-  auto repository = storage::SqliteRecordRepository::open(config.db_path);
+  storage::SqliteRecordRepositoryOptions store_options;
+  // The writer retries a locked database itself (until each registration's deadline), so that
+  // it can take in new requests and fail expired ones meanwhile: SQLite's own wait stays short.
+  store_options.busy_timeout = std::chrono::milliseconds(100);
+  auto repository = storage::SqliteRecordRepository::open(config.db_path, store_options);
   if (!repository) {
     log::error("as",
                "cannot use database " + config.db_path + ": " + repository.status().message());
     return EXIT_FAILURE;
   }
-  authority::RecordCache cache;
-  auto records = (*repository)->list();
-  auto serial = (*repository)->changeSerial();
-  if (!records || !serial) {
-    log::error("as", "cannot read database " + config.db_path + ": " +
-                         (!records ? records.status() : serial.status()).message());
+  auto loaded = (*repository)->loadAll();
+  if (!loaded) {
+    log::error("as", "cannot read database " + config.db_path + ": " + loaded.status().message());
     return EXIT_FAILURE;
   }
-  cache.replaceAll(*records);
-  cache.setSerial(*serial);
+  for (const std::string& skipped : loaded->skipped) {
+    log::warn("as", "skipping an invalid record in " + config.db_path + ": " + skipped);
+  }
+  authority::RecordCache zone_data;
+  zone_data.replaceAll(loaded->records);
+  zone_data.setSerial(loaded->serial);
   log::info("as",
-            "database " + config.db_path + " open: " + std::to_string(cache.size()) +
-                " record(s), serial " + std::to_string(cache.serial()) + ", schema version " +
+            "database " + config.db_path + " open: " + std::to_string(zone_data.size()) +
+                " record(s), serial " + std::to_string(zone_data.serial()) + ", schema version " +
                 std::to_string(storage::Migrator(storage::embeddedMigrations()).latestVersion()));
 
-  auto responder = authority::DnsResponder::create(config.zone, cache);
-  if (!responder) {
-    log::error("as", "bad zone configuration: " + responder.status().message());
-    return 2;
-  }
-  auto server = net::UdpServer::bind(config.bind, config.port);
-  if (!server) {
-    log::error("as", server.status().message());
+  engine::SnapshotPublisher publisher(
+      std::make_shared<const authority::RecordCache>(zone_data.share()));
+  engine::Writer writer(**repository, std::move(zone_data), publisher,
+                        {config.write_queue, std::chrono::milliseconds(1000),
+                         std::chrono::milliseconds(20)});
+
+  auto workers = bindWorkers(config, {*responder, publisher, writer, config.write_timeout});
+  if (!workers) {
+    log::error("as", workers.status().message());
     return EXIT_FAILURE;
   }
-  // TCP on the same port as UDP (RFC 7766); port 0 means "whatever UDP got".
-  auto tcp = net::TcpServer::listen(config.bind, (*server)->port(),
-                                    {config.tcp_max_connections, config.tcp_idle_timeout});
-  if (!tcp) {
-    log::error("as", tcp.status().message());
-    return EXIT_FAILURE;
+  std::vector<std::unique_ptr<engine::TcpServer>> tcp_servers;
+  for (const engine::SocketAddress& address : config.bind) {
+    auto tcp = engine::TcpServer::listen(
+        address, {config.tcp_max_connections, config.tcp_per_client, config.tcp_idle_timeout});
+    if (!tcp) {
+      log::error("as", tcp.status().message());
+      return EXIT_FAILURE;
+    }
+    tcp_servers.push_back(std::move(*tcp));
   }
-  authority::LabHandler lab(**repository, cache);
-  std::vector<std::uint8_t> dns_reply(authority::DnsResponder::kMaxTcpMessage);
-  authority::DatagramDispatcher dispatcher(lab, [&](std::span<const std::uint8_t> datagram,
-                                                    std::string& reply) {
-    const auto size = responder->respond(
-        datagram, std::span<std::uint8_t>(dns_reply.data(), authority::DnsResponder::kEdnsPayload),
-        authority::Transport::Udp);
-    if (size) {
-      reply.assign(reinterpret_cast<const char*>(dns_reply.data()), *size);
-    }
-  });
-  const net::TcpServer::MessageHandler answer_tcp =
-      [&](std::span<const std::uint8_t> message) -> std::optional<std::span<const std::uint8_t>> {
-    try {
-      const auto size = responder->respond(message, dns_reply, authority::Transport::Tcp);
-      if (!size) {
-        return std::nullopt;
-      }
-      return std::span<const std::uint8_t>(dns_reply.data(), *size);
-    } catch (const std::exception& e) {
-      log::error("as", std::string("unexpected error while answering over TCP: ") + e.what());
-      return std::nullopt;
-    }
-  };
+  engine::TcpService tcp(std::move(tcp_servers), *responder, publisher);
+
+  writer.start();
+  for (auto& worker : *workers) {
+    worker->start();
+  }
+  tcp.start();
+  std::string addresses;
+  for (const engine::SocketAddress& address : config.bind) {
+    addresses += (addresses.empty() ? "" : ", ") + address.toString();
+  }
   std::string zones;
   for (const std::string& apex : config.zone.apexes) {
     zones += (zones.empty() ? "" : ",") + (apex.empty() ? std::string(".") : apex);
   }
-  log::info("as", "serving the lab protocol and DNS on udp+tcp " + config.bind + ":" +
-                      std::to_string((*server)->port()) + ", zones " + zones);
+  log::info("as", "serving the lab protocol and DNS on udp+tcp " + addresses + " with " +
+                      std::to_string(config.threads) + " UDP thread(s) per address, zones " +
+                      zones);
 
-  std::vector<std::span<const std::uint8_t>> spans;
-  const net::BatchHandler handle_batch = [&](std::span<const net::Datagram> datagrams,
-                                             std::vector<std::string>& replies) {
-    spans.clear();
-    for (const net::Datagram& datagram : datagrams) {
-      spans.push_back(datagram.bytes);
-    }
-    try {
-      dispatcher.handleBatch(spans, replies);
-    } catch (const std::exception& e) {
-      // Last-resort barrier: answer what we can and keep serving.
-      log::error("as", std::string("unexpected error while answering: ") + e.what());
-      for (std::size_t i = 0; i < replies.size(); ++i) {
-        if (replies[i].empty() && dns::lab::looksLikeText(spans[i])) {
-          replies[i] = dns::lab::encodeServerError("internal error");
-        }
-      }
-    }
-  };
-
-  std::vector<pollfd> fds;
-  for (;;) {
-    fds.clear();
-    fds.push_back({(*server)->fd(), POLLIN, 0});
-    fds.push_back({signal_fd, POLLIN, 0});
-    (*tcp)->appendPollFds(fds);
-    const int ready = ::poll(fds.data(), fds.size(), (*tcp)->nextTimeoutMs());
-    if (ready < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      log::error("as", "poll failed");
-      break;
-    }
-    if ((fds[1].revents & POLLIN) != 0) {
-      signalfd_siginfo info{};
-      const ssize_t ignored = ::read(signal_fd, &info, sizeof info);
-      (void)ignored;  // which signal does not matter: both mean stop
-      log::info("as", "received signal " + std::to_string(info.ssi_signo) + ", shutting down");
-      break;
-    }
-    if ((fds[0].revents & POLLIN) != 0) {
-      (*server)->drain(handle_batch);
-    }
-    (*tcp)->handle(std::span<const pollfd>(fds).subspan(2), answer_tcp);
+  int signal_number = 0;
+  while (sigwait(&stop_signals, &signal_number) != 0) {
   }
-  ::close(signal_fd);
+  log::info("as", "received signal " + std::to_string(signal_number) + ", shutting down");
+
+  // Drain in order: stop reading, then commit and acknowledge what is queued (through the
+  // workers' still-open sockets), then close the sockets and the database.
+  for (auto& worker : *workers) {
+    worker->stop();
+  }
+  tcp.stop();
+  writer.stop();
+  workers->clear();
   (*repository).reset();  // closes the database (checkpoints the WAL) before we say so
   log::info("as", "stopped; database closed");
   return EXIT_SUCCESS;

@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -11,10 +12,15 @@
 #include <sqlite3.h>
 
 #include "fibdns/dns/ipv4.h"
+#include "fibdns/dns/name.h"
 #include "fibdns/storage/migrator.h"
 #include "storage/sqlite_status.h"
 
 namespace fibdns::storage {
+
+using authority::CommitResult;
+using authority::LoadedRecords;
+using authority::RecordChange;
 namespace {
 
 // The SQL, prepared once per connection (C7). Timestamps are ISO-8601 UTC with milliseconds,
@@ -28,13 +34,18 @@ constexpr const char* kUpsert =
     " ON CONFLICT (name, type) DO UPDATE SET"
     " value = excluded.value, ttl = excluded.ttl,"
     " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+// The new serial comes back from the statement that sets it, inside the commit's transaction.
 constexpr const char* kBumpSerial =
     "UPDATE zone_serial SET serial = CASE WHEN serial >= 4294967295 THEN 1 ELSE serial + 1 END"
-    " WHERE id = 1";
+    " WHERE id = 1 RETURNING serial";
 constexpr const char* kFind = "SELECT value, ttl FROM records WHERE name = :name AND type = :type";
-constexpr const char* kList = "SELECT name, value, ttl FROM records WHERE type = 'A' ORDER BY name";
+// Every row with the storage class of its TTL: a TTL written by hand as text ('abc', '60') is
+// not a valid row, whatever SQLite's type affinity made of it.
+constexpr const char* kLoadAll =
+    "SELECT name, type, value, ttl, typeof(ttl) FROM records ORDER BY name, type";
 constexpr const char* kRemove = "DELETE FROM records WHERE name = :name AND type = :type";
 constexpr const char* kSelectSerial = "SELECT serial FROM zone_serial WHERE id = 1";
+constexpr const char* kCheckpoint = "PRAGMA wal_checkpoint(TRUNCATE)";
 
 const char* typeText(dns::RecordType type) {
   switch (type) {
@@ -64,7 +75,14 @@ void run(SQLite::Statement& statement) {
 }
 
 StatusCode writeFailureCode(const SQLite::Exception& e) {
-  return detail::isConstraintViolation(e) ? StatusCode::InvalidArgument : StatusCode::Unavailable;
+  if (detail::isConstraintViolation(e)) {
+    return StatusCode::InvalidArgument;
+  }
+  const int primary = e.getErrorCode() & 0xff;  // extended codes carry the primary in the low byte
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return StatusCode::DeadlineExceeded;  // another connection holds the lock: retry later
+  }
+  return StatusCode::Unavailable;
 }
 
 std::string describe(std::string_view verb, std::string_view name, dns::RecordType type) {
@@ -88,6 +106,35 @@ Result<dns::ARecord> decodeRow(std::string name, const std::string& value, std::
                          std::to_string(ttl));
   }
   return dns::ARecord{std::move(name), *address, static_cast<std::uint32_t>(ttl)};
+}
+
+// Checks a row read at start-up against the rules a registration obeys (the table may have been
+// edited by hand): the error names the row and the rule it breaks.
+Result<dns::ARecord> validateRow(const std::string& name, const std::string& type,
+                                 const std::string& value, const SQLite::Column& ttl,
+                                 const std::string& ttl_storage_class) {
+  const std::string row = "row name='" + name + "' type='" + type + "'";
+  if (type != "A") {
+    return invalidArgument(row + ": type is not A");
+  }
+  if (name.empty()) {
+    return invalidArgument(row + ": empty name");
+  }
+  Result<std::string> normalised = dns::normalizeHostName(name);
+  if (!normalised) {
+    return invalidArgument(row + ": " + normalised.status().message());
+  }
+  if (*normalised != name) {
+    return invalidArgument(row + ": name is not normalised (expected '" + *normalised + "')");
+  }
+  if (ttl_storage_class != "integer") {
+    return invalidArgument(row + ": ttl is stored as " + ttl_storage_class + ", not an integer");
+  }
+  Result<dns::ARecord> record = decodeRow(name, value, ttl.getInt64());
+  if (!record) {
+    return invalidArgument(row + ": " + record.status().message());
+  }
+  return record;
 }
 
 Result<std::unique_ptr<SQLite::Database>> openDatabase(
@@ -125,9 +172,10 @@ struct SqliteRecordRepository::Statements {
         upsert(db, kUpsert),
         bump_serial(db, kBumpSerial),
         find(db, kFind),
-        list(db, kList),
+        load_all(db, kLoadAll),
         remove(db, kRemove),
-        select_serial(db, kSelectSerial) {}
+        select_serial(db, kSelectSerial),
+        checkpoint(db, kCheckpoint) {}
 
   SQLite::Statement begin;
   SQLite::Statement commit;
@@ -135,9 +183,10 @@ struct SqliteRecordRepository::Statements {
   SQLite::Statement upsert;
   SQLite::Statement bump_serial;
   SQLite::Statement find;
-  SQLite::Statement list;
+  SQLite::Statement load_all;
   SQLite::Statement remove;
   SQLite::Statement select_serial;
+  SQLite::Statement checkpoint;
 };
 
 Result<std::unique_ptr<SqliteRecordRepository>> SqliteRecordRepository::open(
@@ -177,78 +226,78 @@ SqliteRecordRepository::SqliteRecordRepository(std::string path,
 
 SqliteRecordRepository::~SqliteRecordRepository() = default;
 
-template <typename Write>
-Status SqliteRecordRepository::inTransaction(std::string_view what, Write&& write) {
+Result<CommitResult> SqliteRecordRepository::commit(std::span<const RecordChange> changes) {
+  const std::lock_guard lock(mutex_);
+  if (changes.empty()) {
+    return CommitResult{};  // nothing changes, so the serial does not move either
+  }
+  std::string what = changes.size() == 1
+                         ? describe(changes.front().kind == RecordChange::Kind::Upsert ? "upsert"
+                                                                                       : "remove",
+                                    changes.front().record.name, dns::RecordType::A)
+                         : "commit of " + std::to_string(changes.size()) + " changes";
   Statements& s = *statements_;
   try {
     run(s.begin);
   } catch (const SQLite::Exception& e) {
-    return detail::statusFrom(StatusCode::Unavailable, what, e);
+    return detail::statusFrom(writeFailureCode(e), what, e);
   } catch (const std::exception& e) {
     return detail::statusFrom(StatusCode::Unavailable, what, e);
   }
 
-  auto rollbackIfOpen = [&] {
+  const RecordChange* current = nullptr;
+  try {
+    CommitResult result;
+    for (const RecordChange& change : changes) {
+      current = &change;
+      result.changed = (change.kind == RecordChange::Kind::Upsert ? bindAndUpsert(change.record)
+                                                                  : bindAndRemove(change.record)) ||
+                       result.changed;
+    }
+    current = nullptr;
+    SQLite::Statement& serial = result.changed ? s.bump_serial : s.select_serial;
+    {
+      ResetOnExit reset(serial);
+      if (!serial.executeStep()) {
+        throw std::runtime_error("zone_serial has no row");
+      }
+      result.serial = static_cast<std::uint32_t>(serial.getColumn(0).getInt64());
+    }
+    run(s.commit);  // synchronous=FULL: durable once this returns
+    return result;
+  } catch (const std::exception& e) {
     // SQLite may already have rolled back by itself (e.g. on some I/O errors during COMMIT).
     if (sqlite3_get_autocommit(db_->getHandle()) == 0) {
       (void)s.rollback.tryExecuteStep();  // nothing more to do if even this fails
       (void)s.rollback.tryReset();
     }
-  };
-  try {
-    if (write()) {
-      run(s.bump_serial);
+    if (current != nullptr && changes.size() > 1) {
+      // Name the change that failed: "commit of 3 changes (at b.example A): CHECK constraint..."
+      what += " (at " + current->record.name + " A)";
     }
-    run(s.commit);  // synchronous=FULL: durable once this returns
-    return Status::ok();
-  } catch (const SQLite::Exception& e) {
-    rollbackIfOpen();
-    return detail::statusFrom(writeFailureCode(e), what, e);
-  } catch (const std::exception& e) {
-    rollbackIfOpen();
-    return detail::statusFrom(StatusCode::Unavailable, what, e);
+    const auto* sqlite_error = dynamic_cast<const SQLite::Exception*>(&e);
+    return detail::statusFrom(
+        sqlite_error != nullptr ? writeFailureCode(*sqlite_error) : StatusCode::Unavailable, what,
+        e);
   }
 }
 
-void SqliteRecordRepository::bindAndUpsert(const dns::ARecord& record) {
+bool SqliteRecordRepository::bindAndUpsert(const dns::ARecord& record) {
   SQLite::Statement& upsert = statements_->upsert;
   ResetOnExit reset(upsert);
   upsert.bind(":name", record.name);
   upsert.bind(":type", typeText(dns::RecordType::A));
   upsert.bind(":value", record.address.toString());
   upsert.bind(":ttl", static_cast<std::int64_t>(record.ttl));
-  upsert.exec();
+  return upsert.exec() > 0;
 }
 
-Status SqliteRecordRepository::upsert(const dns::ARecord& record) {
-  const std::lock_guard lock(mutex_);
-  return inTransaction(describe("upsert", record.name, dns::RecordType::A), [&] {
-    bindAndUpsert(record);
-    return true;
-  });
-}
-
-Status SqliteRecordRepository::upsertAll(const std::vector<dns::ARecord>& records) {
-  if (records.empty()) {
-    return Status::ok();  // nothing changes, so the serial does not move either
-  }
-  const std::lock_guard lock(mutex_);
-  std::string what = "upsertAll of " + std::to_string(records.size()) + " records";
-  const dns::ARecord* current = nullptr;
-  Status status = inTransaction(what, [&] {
-    for (const dns::ARecord& record : records) {
-      current = &record;
-      bindAndUpsert(record);
-    }
-    return true;
-  });
-  if (!status.isOk() && current != nullptr) {
-    // Name the record that failed: "upsertAll of 3 records (at b.example A): CHECK constraint..."
-    std::string message = status.message();
-    message.insert(what.size(), " (at " + current->name + " A)");
-    return {status.code(), std::move(message)};
-  }
-  return status;
+bool SqliteRecordRepository::bindAndRemove(const dns::ARecord& record) {
+  SQLite::Statement& remove = statements_->remove;
+  ResetOnExit reset(remove);
+  remove.bind(":name", record.name);
+  remove.bind(":type", typeText(dns::RecordType::A));
+  return remove.exec() > 0;  // a remove of nothing is no change: no serial bump
 }
 
 Result<std::optional<dns::ARecord>> SqliteRecordRepository::find(std::string_view name,
@@ -275,44 +324,50 @@ Result<std::optional<dns::ARecord>> SqliteRecordRepository::find(std::string_vie
   }
 }
 
-Result<std::vector<dns::ARecord>> SqliteRecordRepository::list() const {
+Result<LoadedRecords> SqliteRecordRepository::loadAll() const {
+  Result<std::uint32_t> serial = changeSerial();
+  if (!serial) {
+    return serial.status();
+  }
   const std::lock_guard lock(mutex_);
   try {
-    SQLite::Statement& list = statements_->list;
-    ResetOnExit reset(list);
-    std::vector<dns::ARecord> records;
-    while (list.executeStep()) {
-      Result<dns::ARecord> record =
-          decodeRow(list.getColumn(0).getString(), list.getColumn(1).getString(),
-                    list.getColumn(2).getInt64());
-      if (!record.isOk()) {
-        return record.status();
+    SQLite::Statement& load = statements_->load_all;
+    ResetOnExit reset(load);
+    LoadedRecords loaded;
+    loaded.serial = *serial;
+    while (load.executeStep()) {
+      std::string name = load.getColumn(0).getString();
+      Result<dns::ARecord> record = validateRow(name, load.getColumn(1).getString(),
+                                                load.getColumn(2).getString(), load.getColumn(3),
+                                                load.getColumn(4).getString());
+      if (record) {
+        loaded.records.push_back(std::move(*record));
+      } else {
+        loaded.skipped.push_back(record.status().message());
       }
-      records.push_back(std::move(*record));
     }
-    return records;
+    return loaded;
   } catch (const SQLite::Exception& e) {
-    return detail::statusFrom(StatusCode::Unavailable, "list", e);
+    return detail::statusFrom(StatusCode::Unavailable, "load records", e);
   } catch (const std::exception& e) {
-    return detail::statusFrom(StatusCode::Unavailable, "list", e);
+    return detail::statusFrom(StatusCode::Unavailable, "load records", e);
   }
 }
 
-Result<bool> SqliteRecordRepository::remove(std::string_view name, dns::RecordType type) {
+Status SqliteRecordRepository::checkpoint() {
   const std::lock_guard lock(mutex_);
-  bool removed = false;
-  Status status = inTransaction(describe("remove", name, type), [&] {
-    SQLite::Statement& remove = statements_->remove;
-    ResetOnExit reset(remove);
-    remove.bind(":name", std::string(name));
-    remove.bind(":type", typeText(type));
-    removed = remove.exec() > 0;
-    return removed;  // a remove of nothing is no change: no serial bump
-  });
-  if (!status.isOk()) {
-    return status;
+  try {
+    SQLite::Statement& checkpoint = statements_->checkpoint;
+    ResetOnExit reset(checkpoint);
+    // One row: busy (1 when another connection kept it from finishing), WAL frames, frames
+    // checkpointed. For a database not in WAL mode it does nothing and says so with -1s.
+    if (checkpoint.executeStep() && checkpoint.getColumn(0).getInt() != 0) {
+      return unavailable("checkpoint " + path_ + ": the database is in use by another connection");
+    }
+    return Status::ok();
+  } catch (const std::exception& e) {
+    return detail::statusFrom(StatusCode::Unavailable, "checkpoint " + path_, e);
   }
-  return removed;
 }
 
 Result<std::uint32_t> SqliteRecordRepository::changeSerial() const {

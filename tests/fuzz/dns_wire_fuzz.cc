@@ -28,12 +28,12 @@ struct World {
     cache.put({"a.b.example.org", {{5, 6, 7, 8}}, 60});
     cache.put({"example.org", {{9, 9, 9, 9}}, 120});
     cache.setSerial(42);
-    responders.push_back(DnsResponder::create(ZoneConfig{}, cache).value());
+    responders.push_back(DnsResponder::create(ZoneConfig{}).value());
     ZoneConfig zones;
     zones.apexes = {"example.org", "fibonacci.com", "com"};
     zones.primary_ns = "ns.example.org";
     zones.hostmaster = "hostmaster.fibonacci.com";
-    responders.push_back(DnsResponder::create(zones, cache).value());
+    responders.push_back(DnsResponder::create(zones).value());
   }
 };
 
@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::span<const std::uint8_t> query(data, size);
   for (const DnsResponder& responder : world.responders) {
     for (const Transport transport : {Transport::Udp, Transport::Tcp}) {
-      const auto reply = responder.respond(query, out, transport);
+      const auto reply = responder.respond(query, out, transport, world.cache);
       if (!reply) {
         // Only inputs the ladder drops: too short, or QR set.
         check(size < 12 || (data[2] & 0x80) != 0);

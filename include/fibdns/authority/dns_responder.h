@@ -37,7 +37,7 @@ struct ZoneConfig {
 
 enum class Transport { Udp, Tcp };
 
-/// Answers RFC 1035 queries from the RecordCache: the pure "what do we answer" of the AS, with
+/// Answers RFC 1035 queries from a RecordCache given per call: the pure "what do we answer" of the AS, with
 /// no sockets (STYLE C1.1). Each call parses one query and writes one reply; it allocates
 /// nothing and keeps no state between calls.
 ///
@@ -66,27 +66,33 @@ class DnsResponder {
   static constexpr std::size_t kMaxTcpMessage = 65535;
 
   /// Validates the configuration (every name a valid host name or the root; at least one apex)
-  /// and builds the responder. InvalidArgument naming the bad field otherwise. `cache` must
-  /// outlive the responder; it is read on every query, never written.
-  static Result<DnsResponder> create(const ZoneConfig& config, const RecordCache& cache);
+  /// and builds the responder. InvalidArgument naming the bad field otherwise.
+  static Result<DnsResponder> create(const ZoneConfig& config);
 
   /// Answers one query.
   /// @param query the datagram or TCP frame payload (without the 2-byte length)
   /// @param out where the reply goes; give 65535 bytes for TCP, at least 1232 for UDP (a smaller
   ///        buffer lowers the limit and so truncates sooner)
+  /// @param zone_data the records and serial to answer from (read only; the caller keeps it
+  ///        alive and unchanged for the duration of the call)
   /// @return the reply's size in `out`, or nullopt when no reply must be sent
   std::optional<std::size_t> respond(std::span<const std::uint8_t> query,
-                                     std::span<std::uint8_t> out, Transport transport) const;
+                                     std::span<std::uint8_t> out, Transport transport,
+                                     const RecordCache& zone_data) const;
+
+  /// The reply to a message that could not be read whole (a datagram larger than the receive
+  /// buffer; `head` is its beginning): FORMERR, header only, when `head` starts with a query's
+  /// header; nullopt (no reply) otherwise.
+  static std::optional<std::size_t> respondToOversized(std::span<const std::uint8_t> head,
+                                                       std::span<std::uint8_t> out);
 
  private:
-  DnsResponder(const ZoneConfig& config, const RecordCache& cache)
-      : config_(config), cache_(&cache) {}
+  explicit DnsResponder(const ZoneConfig& config) : config_(config) {}
 
   ZoneConfig config_;
   std::vector<dns::WireName> apexes_;
   dns::WireName primary_ns_;
   dns::WireName hostmaster_;
-  const RecordCache* cache_;
 };
 
 }  // namespace fibdns::authority

@@ -1,42 +1,39 @@
 #pragma once
 
-#include <span>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "fibdns/authority/record_cache.h"
-#include "fibdns/authority/record_repository.h"
-#include "fibdns/dns/lab_codec.h"
+#include "fibdns/common/result.h"
+#include "fibdns/dns/a_record.h"
 
 namespace fibdns::authority {
 
-/// Answers the lab text protocol: registrations go to the store, queries to the in-memory cache.
-/// Pure apart from its two collaborators: no sockets, no clock.
-///
-/// Durability: a registration's reply is produced only after the store committed it; the cache
-/// is updated only then, so a query never sees a record that is not durable.
+/// What to do with one lab request: answer `reply` now, or, for a valid registration, commit
+/// `registration` first and answer with LabHandler::registrationReply() once the commit is done.
+struct LabDecision {
+  std::optional<dns::ARecord> registration;  // normalised; set: `reply` is empty
+  std::string reply;
+};
+
+/// The lab text protocol's "what do we answer": pure, no store, no sockets, no clock. Queries
+/// are answered from the zone data given; registrations are handed back to the caller, which
+/// owns durability (the AS engine's writer commits them, then answers).
 class LabHandler {
  public:
-  /// Both collaborators must outlive the handler.
-  LabHandler(RecordRepository& repository, RecordCache& cache);
+  /// Decides what to do with one request (any bytes: malformed ones get BAD REQUEST!).
+  static LabDecision decide(std::string_view request, const RecordCache& zone);
 
-  /// Answers one request (a batch of one).
-  std::string handle(std::string_view request);
+  /// The reply to a registration once the store has answered:
+  ///   Ok                -> "Registration Succeeded!"
+  ///   DeadlineExceeded  -> "Registration Failed!\ndatabase busy" (another process held the
+  ///                        database's lock until the registration's deadline)
+  ///   anything else     -> "Registration Failed!\nstore unavailable: <reason>"
+  static std::string registrationReply(const Status& committed);
 
-  /// Answers a batch of requests that arrived together: every valid registration in it is
-  /// committed in ONE transaction (group commit), then every request is answered in order, so a
-  /// query sees registrations that arrived before it in the batch. replies.size() must equal
-  /// requests.size(). When the commit fails, every registration of the batch is answered
-  /// "Registration Failed!" with the store's reason; queries are still answered.
-  void handleBatch(std::span<const std::string_view> requests, std::span<std::string> replies);
-
- private:
-  RecordRepository& repository_;
-  RecordCache& cache_;
-  // Scratch space reused across batches (the query path allocates only its reply).
-  std::vector<dns::lab::Request> parsed_;
-  std::vector<dns::ARecord> registrations_;
+  /// The reply when the writer's queue is full: "Registration Failed!\nbusy, try again".
+  static std::string busyReply();
 };
 
 }  // namespace fibdns::authority

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,10 +17,30 @@ namespace fibdns::authority {
 /// The store (RecordRepository) is the truth: the cache is filled from it at start-up and
 /// updated only after a change has been committed there.
 ///
-/// Names are normalised (lowercase, no trailing dot; the root is ""). Not thread-safe: the AS
-/// owns it from its single serving thread.
+/// Names are normalised (lowercase, no trailing dot; the root is "").
+///
+/// Copy-on-write in shards, so that publishing a new version to the query threads costs a few
+/// microseconds however many names there are: the content is split by name hash into kShards
+/// shards held by shared_ptr. share() returns a copy that shares every shard; after it, the
+/// next change to a shard clones that shard first (once), so a shared shard is never written.
+/// Consequently an instance is not thread-safe, but a copy obtained from share() may be read by
+/// any number of threads while the original keeps changing (the writer/reader split of the AS
+/// engine: engine::SnapshotPublisher).
 class RecordCache {
  public:
+  static constexpr std::size_t kShards = 1024;
+
+  RecordCache();
+  RecordCache(RecordCache&&) noexcept = default;
+  RecordCache& operator=(RecordCache&&) noexcept = default;
+  // Copies go through share(), which must also mark this instance's shards as shared.
+  RecordCache(const RecordCache&) = delete;
+  RecordCache& operator=(const RecordCache&) = delete;
+
+  /// A copy sharing every shard with this one (cheap: kShards pointer copies). Both this cache
+  /// and the copy clone a shard before they next change it.
+  RecordCache share();
+
   /// Replaces the whole content (start-up load).
   void replaceAll(const std::vector<dns::ARecord>& records);
   /// Inserts or replaces one record.
@@ -31,8 +53,10 @@ class RecordCache {
   /// True when some record's name is strictly below `name` (e.g. "b.com" for "a.b.com"): such a
   /// name exists in DNS as an empty non-terminal (RFC 8020: NODATA, not NXDOMAIN).
   bool hasNamesBelow(std::string_view name) const;
+  /// Calls visit(record) for every record, in no particular order.
+  void forEach(const std::function<void(const dns::ARecord&)>& visit) const;
 
-  std::size_t size() const { return records_.size(); }
+  std::size_t size() const { return size_; }
 
   /// The store's change serial, served as the SOA serial.
   std::uint32_t serial() const { return serial_; }
@@ -45,12 +69,28 @@ class RecordCache {
       return std::hash<std::string_view>{}(text);
     }
   };
+  template <typename Value>
+  using Map = std::unordered_map<std::string, Value, StringHash, std::equal_to<>>;
+  // Every proper ancestor of a stored name, with how many stored names are below it.
+  using RecordShard = Map<dns::ARecord>;
+  using AncestorShard = Map<std::uint32_t>;
+
+  template <typename Shard>
+  struct Shards {
+    std::vector<std::shared_ptr<Shard>> shards;
+    std::vector<bool> owned;  // owned[i]: shards[i] is referenced by this instance only
+    Shards();
+    const Shard& read(std::string_view key) const;
+    Shard& write(std::string_view key);  // clones a shared shard first
+    void markShared();
+  };
+
   void addAncestors(std::string_view name);
   void removeAncestors(std::string_view name);
 
-  std::unordered_map<std::string, dns::ARecord, StringHash, std::equal_to<>> records_;
-  // Every proper ancestor of a stored name, with how many stored names are below it.
-  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>> ancestors_;
+  Shards<RecordShard> records_;
+  Shards<AncestorShard> ancestors_;
+  std::size_t size_ = 0;
   std::uint32_t serial_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,13 +31,14 @@ struct SqliteRecordRepositoryOptions {
 /// The authoritative server's durable record store: one SQLite connection (SQLiteCpp) in WAL
 /// mode with synchronous=FULL, so a change is on disk once its COMMIT returns.
 ///
-/// Every write is one BEGIN IMMEDIATE ... COMMIT transaction that also bumps the zone serial
-/// (table zone_serial) by one; upsertAll() writes all its records in a single transaction (group
-/// commit: one fsync for the batch). All statements are prepared once, in open().
+/// Every commit() is one BEGIN IMMEDIATE ... COMMIT transaction that also bumps the zone serial
+/// (table zone_serial) by one and reads it back (group commit: one fsync for the batch). All
+/// statements are prepared once, in open().
 ///
-/// Errors: a store failure (busy/locked, I/O, full disk...) is Unavailable with SQLite's reason;
-/// a record the schema rejects (TTL above 2147483647) is InvalidArgument; a row that cannot be
-/// decoded is Internal. Nothing throws.
+/// Errors: another connection holding the write lock beyond busy_timeout is DeadlineExceeded
+/// ("... database is locked"); other store failures (I/O, full disk...) are Unavailable with
+/// SQLite's reason; a record the schema rejects (TTL above 2147483647) is InvalidArgument; a row
+/// that cannot be decoded is Internal (find) or skipped and described (loadAll). Nothing throws.
 ///
 /// Thread-safe: calls are serialised on the one connection by an internal mutex.
 class SqliteRecordRepository final : public authority::RecordRepository {
@@ -54,13 +56,13 @@ class SqliteRecordRepository final : public authority::RecordRepository {
   SqliteRecordRepository(const SqliteRecordRepository&) = delete;
   SqliteRecordRepository& operator=(const SqliteRecordRepository&) = delete;
 
-  Status upsert(const dns::ARecord& record) override;
-  Status upsertAll(const std::vector<dns::ARecord>& records) override;
+  Result<authority::CommitResult> commit(
+      std::span<const authority::RecordChange> changes) override;
+  Result<authority::LoadedRecords> loadAll() const override;
   Result<std::optional<dns::ARecord>> find(std::string_view name,
                                            dns::RecordType type) const override;
-  Result<std::vector<dns::ARecord>> list() const override;
-  Result<bool> remove(std::string_view name, dns::RecordType type) override;
   Result<std::uint32_t> changeSerial() const override;
+  Status checkpoint() override;
 
   /// The path given to open().
   const std::string& path() const { return path_; }
@@ -71,10 +73,9 @@ class SqliteRecordRepository final : public authority::RecordRepository {
   SqliteRecordRepository(std::string path, std::unique_ptr<SQLite::Database> db,
                          std::unique_ptr<Statements> statements);
 
-  // Runs `write` between BEGIN IMMEDIATE and COMMIT; rolls back when anything fails.
-  template <typename Write>
-  Status inTransaction(std::string_view what, Write&& write);
-  void bindAndUpsert(const dns::ARecord& record);
+  // One statement each; true when a row changed.
+  bool bindAndUpsert(const dns::ARecord& record);
+  bool bindAndRemove(const dns::ARecord& record);
 
   std::string path_;
   mutable std::mutex mutex_;

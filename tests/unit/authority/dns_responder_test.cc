@@ -72,10 +72,10 @@ class DnsResponderTest : public ::testing::Test {
   /// Sends `query` and returns the raw reply, or nullopt when there is none.
   std::optional<Bytes> sendRaw(const Bytes& query, const ZoneConfig& config = rootZone(),
                                Transport transport = Transport::Udp) {
-    auto responder = DnsResponder::create(config, cache_);
+    auto responder = DnsResponder::create(config);
     EXPECT_TRUE(responder.isOk()) << responder.status().message();
     std::vector<std::uint8_t> out(65535);
-    const auto size = responder->respond(query, out, transport);
+    const auto size = responder->respond(query, out, transport, cache_);
     if (!size) {
       return std::nullopt;
     }
@@ -484,18 +484,18 @@ TEST_F(DnsResponderTest, MostSpecificZoneWins) {
 }
 
 TEST_F(DnsResponderTest, ChangesAreVisibleAtOnce) {
-  auto responder = DnsResponder::create(rootZone(), cache_);
+  auto responder = DnsResponder::create(rootZone());
   ASSERT_TRUE(responder.isOk());
   std::vector<std::uint8_t> out(1232);
   const Bytes query = buildQuery("new.example.com", kA);
 
-  auto size = responder->respond(query, out, Transport::Udp);
+  auto size = responder->respond(query, out, Transport::Udp, cache_);
   ASSERT_TRUE(size);
   EXPECT_EQ(testutil::parseResponse({out.data(), *size})->fullRcode(), kNxDomain);
 
   cache_.put({"new.example.com", {{10, 0, 0, 1}}, 5});
   cache_.setSerial(43);
-  size = responder->respond(query, out, Transport::Udp);
+  size = responder->respond(query, out, Transport::Udp, cache_);
   ASSERT_TRUE(size);
   const auto response = testutil::parseResponse({out.data(), *size});
   ASSERT_TRUE(response);
@@ -503,7 +503,7 @@ TEST_F(DnsResponderTest, ChangesAreVisibleAtOnce) {
   EXPECT_EQ(response->answers[0].address, "10.0.0.1");
 
   const Bytes soa_query = buildQuery("", kSoa);
-  size = responder->respond(soa_query, out, Transport::Udp);
+  size = responder->respond(soa_query, out, Transport::Udp, cache_);
   ASSERT_TRUE(size);
   EXPECT_EQ(testutil::parseResponse({out.data(), *size})->answers.at(0).serial, 43u);
 }
@@ -619,20 +619,20 @@ TEST_F(DnsResponderTruncation, TcpIsNotTruncated) {
 }
 
 TEST_F(DnsResponderTruncation, SmallOutputBufferTruncatesOrDeclines) {
-  auto responder = DnsResponder::create(rootZone(), cache_);
+  auto responder = DnsResponder::create(rootZone());
   ASSERT_TRUE(responder.isOk());
   const Bytes query = buildQuery("nope.fibonacci.com", kA);
   std::array<std::uint8_t, 40> small{};
-  const auto size = responder->respond(query, small, Transport::Tcp);
+  const auto size = responder->respond(query, small, Transport::Tcp, cache_);
   ASSERT_TRUE(size);
   const auto response = testutil::parseResponse({small.data(), *size});
   ASSERT_TRUE(response);
   EXPECT_TRUE(response->tc);
 
   std::array<std::uint8_t, 11> tiny{};
-  EXPECT_FALSE(responder->respond(query, tiny, Transport::Udp));
+  EXPECT_FALSE(responder->respond(query, tiny, Transport::Udp, cache_));
   std::array<std::uint8_t, 20> no_room_for_question{};
-  EXPECT_FALSE(responder->respond(query, no_room_for_question, Transport::Udp));
+  EXPECT_FALSE(responder->respond(query, no_room_for_question, Transport::Udp, cache_));
 }
 
 // --- Configuration --------------------------------------------------------------------------
@@ -641,21 +641,21 @@ TEST(DnsResponderConfig, RejectsBadConfig) {
   RecordCache cache;
   ZoneConfig config;
   config.apexes.clear();
-  EXPECT_FALSE(DnsResponder::create(config, cache).isOk());
+  EXPECT_FALSE(DnsResponder::create(config).isOk());
 
   config = ZoneConfig{};
   config.apexes = {"-bad.example"};
-  EXPECT_FALSE(DnsResponder::create(config, cache).isOk());
+  EXPECT_FALSE(DnsResponder::create(config).isOk());
 
   config = ZoneConfig{};
   config.primary_ns = "";
-  EXPECT_FALSE(DnsResponder::create(config, cache).isOk());
+  EXPECT_FALSE(DnsResponder::create(config).isOk());
 
   config = ZoneConfig{};
   config.hostmaster = "not a name";
-  EXPECT_FALSE(DnsResponder::create(config, cache).isOk());
+  EXPECT_FALSE(DnsResponder::create(config).isOk());
 
-  EXPECT_TRUE(DnsResponder::create(ZoneConfig{}, cache).isOk());
+  EXPECT_TRUE(DnsResponder::create(ZoneConfig{}).isOk());
 }
 
 }  // namespace

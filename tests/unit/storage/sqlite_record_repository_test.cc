@@ -46,9 +46,13 @@ std::uint32_t serialOf(const SqliteRecordRepository& repository) {
 }
 
 std::vector<dns::ARecord> listOf(const SqliteRecordRepository& repository) {
-  Result<std::vector<dns::ARecord>> records = repository.list();
-  EXPECT_TRUE(records.isOk()) << records.status().message();
-  return records.isOk() ? *records : std::vector<dns::ARecord>{};
+  Result<authority::LoadedRecords> loaded = repository.loadAll();
+  EXPECT_TRUE(loaded.isOk()) << loaded.status().message();
+  if (!loaded.isOk()) {
+    return {};
+  }
+  EXPECT_THAT(loaded->skipped, ::testing::IsEmpty());
+  return loaded->records;
 }
 
 TEST(SqliteRecordRepository, UpsertThenFindReturnsTheRecord) {
@@ -96,14 +100,14 @@ TEST(SqliteRecordRepository, RemoveDeletesTheRecordAndReportsIt) {
   ASSERT_NE(repository, nullptr);
   ASSERT_TRUE(repository->upsert(aRecord("a.example", "192.0.2.1", 1)).isOk());
 
-  Result<bool> removed = repository->remove("a.example", dns::RecordType::A);
+  Result<bool> removed = repository->remove("a.example");
   ASSERT_TRUE(removed.isOk());
   EXPECT_TRUE(*removed);
   Result<std::optional<dns::ARecord>> found = repository->find("a.example", dns::RecordType::A);
   ASSERT_TRUE(found.isOk());
   EXPECT_FALSE(found->has_value());
 
-  Result<bool> again = repository->remove("a.example", dns::RecordType::A);
+  Result<bool> again = repository->remove("a.example");
   ASSERT_TRUE(again.isOk());
   EXPECT_FALSE(*again);
 }
@@ -188,7 +192,7 @@ TEST(SqliteRecordRepository, ChangeSerialRisesWithEachChange) {
           .isOk());
   EXPECT_EQ(serialOf(*repository), 4U);
 
-  ASSERT_TRUE(repository->remove("b.example", dns::RecordType::A).isOk());
+  ASSERT_TRUE(repository->remove("b.example").isOk());
   EXPECT_EQ(serialOf(*repository), 5U);
 }
 
@@ -198,12 +202,12 @@ TEST(SqliteRecordRepository, ChangeSerialDoesNotRiseWithoutAChange) {
   ASSERT_TRUE(repository->upsert(aRecord("a.example", "192.0.2.1", 1)).isOk());
   const std::uint32_t serial = serialOf(*repository);
 
-  Result<bool> removed = repository->remove("missing.example", dns::RecordType::A);
+  Result<bool> removed = repository->remove("missing.example");
   ASSERT_TRUE(removed.isOk());
   EXPECT_FALSE(*removed);
   ASSERT_TRUE(repository->upsertAll({}).isOk());
   ASSERT_TRUE(repository->find("a.example", dns::RecordType::A).isOk());
-  ASSERT_TRUE(repository->list().isOk());
+  ASSERT_TRUE(repository->loadAll().isOk());
 
   EXPECT_EQ(serialOf(*repository), serial);
 }
@@ -311,6 +315,7 @@ TEST(SqliteRecordRepository, RefusesDatabaseWithNewerSchema) {
   ASSERT_NE(openOrFail(path), nullptr);
   {
     SQLite::Database writer(path, SQLite::OPEN_READWRITE);
+    writer.exec("PRAGMA ignore_check_constraints = ON");  // lets a text TTL in, as a user could
     writer.exec(
         "INSERT INTO schema_migrations (version, name, applied_at)"
         " VALUES (999, 'from_the_future', '2030-01-01T00:00:00.000Z')");
@@ -351,7 +356,7 @@ TEST(SqliteRecordRepository, OpenRefusesAFileThatIsNotADatabase) {
   EXPECT_THAT(repository.status().message(), HasSubstr("not a database"));
 }
 
-TEST(SqliteRecordRepository, WriteWhileAnotherConnectionHoldsTheLockIsUnavailable) {
+TEST(SqliteRecordRepository, WriteWhileAnotherConnectionHoldsTheLockIsDeadlineExceeded) {
   TempDir dir;
   const std::string path = dir.file("records.db");
   SqliteRecordRepositoryOptions options;
@@ -365,13 +370,13 @@ TEST(SqliteRecordRepository, WriteWhileAnotherConnectionHoldsTheLockIsUnavailabl
   other.exec("BEGIN IMMEDIATE");  // holds the write lock
 
   Status upsert = repository->upsert(aRecord("b.example", "192.0.2.2", 2));
-  EXPECT_EQ(upsert.code(), StatusCode::Unavailable);
+  EXPECT_EQ(upsert.code(), StatusCode::DeadlineExceeded);
   EXPECT_EQ(upsert.message(), "upsert b.example A: database is locked");
   Status upsert_all = repository->upsertAll({aRecord("c.example", "192.0.2.3", 3)});
-  EXPECT_EQ(upsert_all.code(), StatusCode::Unavailable);
-  Result<bool> removed = repository->remove("a.example", dns::RecordType::A);
+  EXPECT_EQ(upsert_all.code(), StatusCode::DeadlineExceeded);
+  Result<bool> removed = repository->remove("a.example");
   ASSERT_FALSE(removed.isOk());
-  EXPECT_EQ(removed.status().code(), StatusCode::Unavailable);
+  EXPECT_EQ(removed.status().code(), StatusCode::DeadlineExceeded);
   // WAL: readers are not blocked by the writer.
   EXPECT_THAT(listOf(*repository), ElementsAre(aRecord("a.example", "192.0.2.1", 1)));
   EXPECT_EQ(serialOf(*repository), serial);
@@ -381,23 +386,91 @@ TEST(SqliteRecordRepository, WriteWhileAnotherConnectionHoldsTheLockIsUnavailabl
   EXPECT_EQ(serialOf(*repository), serial + 1U);
 }
 
-TEST(SqliteRecordRepository, CorruptRowIsReportedAsInternal) {
+TEST(SqliteRecordRepository, CorruptRowIsInternalForFindAndSkippedByLoadAll) {
   TempDir dir;
   const std::string path = dir.file("records.db");
   auto repository = openOrFail(path);
   ASSERT_NE(repository, nullptr);
+  ASSERT_TRUE(repository->upsert(aRecord("good.example", "192.0.2.1", 60)).isOk());
   {
+    // What someone might write by hand with the sqlite3 CLI.
     SQLite::Database writer(path, SQLite::OPEN_READWRITE);
-    writer.exec("INSERT INTO records (name, type, value, ttl) VALUES ('bad.example', 'A', 'x', 1)");
+    writer.exec("PRAGMA ignore_check_constraints = ON");  // lets a text TTL in, as a user could
+    writer.exec(
+        "INSERT INTO records (name, type, value, ttl) VALUES"
+        " ('bad.example', 'A', 'x', 1),"
+        " ('', 'A', '192.0.2.2', 1),"
+        " ('Upper.Example', 'A', '192.0.2.3', 1),"
+        " ('trailing.example.', 'A', '192.0.2.4', 1),"
+        " ('bad_label.example', 'A', '192.0.2.5', 1),"
+        " ('text-ttl.example', 'A', '192.0.2.6', 'abc'),"
+        " ('real-ttl.example', 'A', '192.0.2.7', 1.5),"
+        " ('aaaa.example', 'AAAA', '2001:db8::1', 1)");
   }
 
   Result<std::optional<dns::ARecord>> found = repository->find("bad.example", dns::RecordType::A);
   ASSERT_FALSE(found.isOk());
   EXPECT_EQ(found.status().code(), StatusCode::Internal);
   EXPECT_THAT(found.status().message(), HasSubstr("bad.example"));
-  Result<std::vector<dns::ARecord>> records = repository->list();
-  ASSERT_FALSE(records.isOk());
-  EXPECT_EQ(records.status().code(), StatusCode::Internal);
+
+  Result<authority::LoadedRecords> loaded = repository->loadAll();
+  ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
+  EXPECT_THAT(loaded->records, ElementsAre(aRecord("good.example", "192.0.2.1", 60)));
+  ASSERT_EQ(loaded->skipped.size(), 8U);
+  const std::string all = ::testing::PrintToString(loaded->skipped);
+  for (const char* expected :
+       {"row name='bad.example' type='A': record bad.example A in the store has an invalid address",
+        "row name='' type='A': empty name", "row name='Upper.Example' type='A': name is not normalised",
+        "row name='trailing.example.' type='A': name is not normalised",
+        "row name='bad_label.example' type='A': invalid name",
+        "row name='text-ttl.example' type='A': ttl is stored as text, not an integer",
+        "row name='real-ttl.example' type='A': ttl is stored as real",
+        "row name='aaaa.example' type='AAAA': type is not A"}) {
+    EXPECT_THAT(all, HasSubstr(expected));
+  }
+}
+
+TEST(SqliteRecordRepository, CommitAppliesChangesInOrderAndReturnsTheSerialOfItsTransaction) {
+  auto repository = openMemory();
+  ASSERT_NE(repository, nullptr);
+  const std::uint32_t before = serialOf(*repository);
+  const std::vector<authority::RecordChange> changes = {
+      authority::RecordChange::upsert(aRecord("a.example", "192.0.2.1", 1)),
+      authority::RecordChange::upsert(aRecord("b.example", "192.0.2.2", 2)),
+      authority::RecordChange::remove("a.example"),
+      authority::RecordChange::upsert(aRecord("b.example", "192.0.2.9", 9)),
+  };
+  Result<authority::CommitResult> committed = repository->commit(changes);
+  ASSERT_TRUE(committed.isOk()) << committed.status().message();
+  EXPECT_TRUE(committed->changed);
+  EXPECT_EQ(committed->serial, before + 1U);
+  EXPECT_EQ(serialOf(*repository), before + 1U);
+  EXPECT_THAT(listOf(*repository), ElementsAre(aRecord("b.example", "192.0.2.9", 9)));
+
+  const std::vector<authority::RecordChange> nothing = {authority::RecordChange::remove("zz")};
+  committed = repository->commit(nothing);
+  ASSERT_TRUE(committed.isOk());
+  EXPECT_FALSE(committed->changed);
+  EXPECT_EQ(committed->serial, before + 1U);
+}
+
+TEST(SqliteRecordRepository, CheckpointEmptiesTheWriteAheadLog) {
+  TempDir dir;
+  const std::string path = dir.file("records.db");
+  auto repository = openOrFail(path);
+  ASSERT_NE(repository, nullptr);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(repository->upsert(aRecord("n" + std::to_string(i) + ".example", "192.0.2.1", 1)).isOk());
+  }
+  std::ifstream wal_before(path + "-wal", std::ios::binary | std::ios::ate);
+  ASSERT_TRUE(wal_before.is_open());
+  EXPECT_GT(static_cast<long>(wal_before.tellg()), 0L);
+
+  ASSERT_TRUE(repository->checkpoint().isOk());
+
+  std::ifstream wal_after(path + "-wal", std::ios::binary | std::ios::ate);
+  EXPECT_EQ(static_cast<long>(wal_after.tellg()), 0L);
+  EXPECT_EQ(listOf(*repository).size(), 50U);
 }
 
 }  // namespace

@@ -12,17 +12,25 @@
 #include <vector>
 
 #include "fibdns/common/result.h"
+#include "fibdns/engine/socket_address.h"
 
-namespace fibdns::net {
+namespace fibdns::engine {
 
 /// DNS over TCP (RFC 7766): 2-byte length framing, several queries per connection, pipelined
 /// queries answered in order, an idle timeout and a cap on connections. Single-threaded and
 /// non-blocking: the owner's poll loop asks for the descriptors to watch and hands back the
 /// ones that are ready. Owns every socket it opens.
+///
+/// Fairness, as NSD and Knot do it: one source address holds at most max_per_client
+/// connections; a newcomer beyond that (or beyond max_connections in all) closes the connection
+/// that has been idle longest (of that client, or of all) rather than being turned away, so a
+/// client that sends a query is answered even while another hoards idle connections. Above half
+/// of max_connections the idle timeout shrinks to a tenth (at least kMinPressureIdle).
 class TcpServer {
  public:
   struct Options {
     std::size_t max_connections = 256;
+    std::size_t max_per_client = 16;
     /// A connection with no complete query for this long is closed (RFC 7766 §6.2.3: seconds).
     std::chrono::milliseconds idle_timeout{10'000};
     /// Output waiting for a slow reader beyond this stops reading from that connection.
@@ -34,9 +42,11 @@ class TcpServer {
   using MessageHandler =
       std::function<std::optional<std::span<const std::uint8_t>>(std::span<const std::uint8_t>)>;
 
-  /// Listens on an IPv4 address. Unavailable with the errno text when bind/listen fails.
-  static Result<std::unique_ptr<TcpServer>> listen(const std::string& ip, std::uint16_t port,
-                                                   Options options);
+  static constexpr std::chrono::milliseconds kMinPressureIdle{200};
+
+  /// Listens on an IPv4 or IPv6 address (IPv6 sockets are IPv6-only). Unavailable with the
+  /// errno text when bind/listen fails.
+  static Result<std::unique_ptr<TcpServer>> listen(const SocketAddress& address, Options options);
   ~TcpServer();
   TcpServer(const TcpServer&) = delete;
   TcpServer& operator=(const TcpServer&) = delete;
@@ -60,6 +70,7 @@ class TcpServer {
     std::vector<std::uint8_t> output;
     std::size_t output_sent = 0;
     std::chrono::steady_clock::time_point last_activity;
+    std::string client;  // the peer's IP (v4-mapped shown as IPv4): the per-client cap's key
     bool peer_closed = false;  // EOF seen: answer what is complete, flush, then close
     bool broken = false;       // a bad frame or a socket error: close now
   };
@@ -72,6 +83,9 @@ class TcpServer {
   bool hasAnswerableFrame(const Connection& connection) const;
   bool outputFull(const Connection& connection) const;
   void closeIdleAndDead();
+  std::chrono::milliseconds idleTimeout() const;
+  // Closes the connection idle longest among those of `client` ("" = among all) to make room.
+  void evictIdlest(const std::string& client);
 
   int listen_fd_;
   // A spare descriptor, given up to accept-and-close a connection when the process runs out of
@@ -81,4 +95,4 @@ class TcpServer {
   std::vector<Connection> connections_;
 };
 
-}  // namespace fibdns::net
+}  // namespace fibdns::engine

@@ -1,4 +1,4 @@
-#include "fibdns/net/tcp_server.h"
+#include "fibdns/engine/tcp_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 
 #include "fibdns/common/logging.h"
 
-namespace fibdns::net {
+namespace fibdns::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -36,25 +36,22 @@ std::size_t frameEnd(const std::vector<std::uint8_t>& input) {
 
 }  // namespace
 
-Result<std::unique_ptr<TcpServer>> TcpServer::listen(const std::string& ip, std::uint16_t port,
+Result<std::unique_ptr<TcpServer>> TcpServer::listen(const SocketAddress& address,
                                                      Options options) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  if (::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) != 1) {
-    return invalidArgument("not an IPv4 address: " + ip);
-  }
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    return unavailable(std::string("socket: ") + std::strerror(errno));
+    return unavailable("cannot listen on TCP " + address.toString() + ": socket: " +
+                       std::strerror(errno));
   }
   std::unique_ptr<TcpServer> server(
       new TcpServer(fd, ::open("/dev/null", O_RDONLY | O_CLOEXEC), options));
   const int on = 1;
   (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
-      ::listen(fd, 128) != 0) {
-    return unavailable("cannot listen on TCP " + ip + ":" + std::to_string(port) + ": " +
+  if (address.family() == AF_INET6) {
+    (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  }
+  if (::bind(fd, address.get(), address.length) != 0 || ::listen(fd, 128) != 0) {
+    return unavailable("cannot listen on TCP " + address.toString() + ": " +
                        std::strerror(errno));
   }
   return server;
@@ -74,12 +71,12 @@ TcpServer::~TcpServer() {
 }
 
 std::uint16_t TcpServer::port() const {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  if (::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+  SocketAddress bound;
+  bound.length = sizeof bound.storage;
+  if (::getsockname(listen_fd_, bound.get(), &bound.length) != 0) {
     return 0;
   }
-  return ntohs(address.sin_port);
+  return bound.port();
 }
 
 void TcpServer::appendPollFds(std::vector<pollfd>& fds) const {
@@ -149,13 +146,15 @@ int TcpServer::nextTimeoutMs() const {
     oldest = std::min(oldest, connection.last_activity);
   }
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      oldest + options_.idle_timeout - Clock::now());
+      oldest + idleTimeout() - Clock::now());
   return static_cast<int>(std::max<std::int64_t>(0, left.count()) + 1);
 }
 
 void TcpServer::acceptAll() {
   for (;;) {
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    SocketAddress peer;
+    peer.length = sizeof peer.storage;
+    const int fd = ::accept4(listen_fd_, peer.get(), &peer.length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if ((errno == EMFILE || errno == ENFILE) && reserve_fd_ >= 0) {
         // Out of descriptors: use the spare one to take the connection off the queue and close
@@ -174,17 +173,21 @@ void TcpServer::acceptAll() {
       }
       return;
     }
-    if (connections_.size() >= options_.max_connections) {
-      // At the cap: refuse the newcomer rather than starve the clients already served.
-      log::debug("tcp", "connection cap reached, closing a new connection");
-      ::close(fd);
-      continue;
+    std::string client = peer.ip();
+    const auto from_client = static_cast<std::size_t>(std::count_if(
+        connections_.begin(), connections_.end(),
+        [&](const Connection& connection) { return connection.client == client; }));
+    if (from_client >= options_.max_per_client) {
+      evictIdlest(client);
+    } else if (connections_.size() >= options_.max_connections) {
+      evictIdlest("");
     }
     const int on = 1;
     (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     Connection connection;
     connection.fd = fd;
     connection.last_activity = Clock::now();
+    connection.client = std::move(client);
     connections_.push_back(std::move(connection));
   }
 }
@@ -266,10 +269,35 @@ void TcpServer::writeTo(Connection& connection) {
   connection.output_sent = 0;
 }
 
+std::chrono::milliseconds TcpServer::idleTimeout() const {
+  if (connections_.size() * 2 <= options_.max_connections) {
+    return options_.idle_timeout;
+  }
+  return std::min(options_.idle_timeout, std::max(kMinPressureIdle, options_.idle_timeout / 10));
+}
+
+void TcpServer::evictIdlest(const std::string& client) {
+  auto idlest = connections_.end();
+  for (auto it = connections_.begin(); it != connections_.end(); ++it) {
+    if ((client.empty() || it->client == client) &&
+        (idlest == connections_.end() || it->last_activity < idlest->last_activity)) {
+      idlest = it;
+    }
+  }
+  if (idlest == connections_.end()) {
+    return;
+  }
+  log::debug("tcp", "connection cap reached for " + (client.empty() ? "all clients" : client) +
+                        ", closing the connection idle longest");
+  ::close(idlest->fd);
+  connections_.erase(idlest);
+}
+
 void TcpServer::closeIdleAndDead() {
   const auto now = Clock::now();
+  const auto idle_timeout = idleTimeout();
   std::erase_if(connections_, [&](const Connection& connection) {
-    const bool idle = now - connection.last_activity >= options_.idle_timeout;
+    const bool idle = now - connection.last_activity >= idle_timeout;
     // After EOF, stay until every complete query is answered and the answers are sent.
     const bool finished = connection.peer_closed && !hasAnswerableFrame(connection) &&
                           connection.output_sent == connection.output.size();
@@ -281,4 +309,4 @@ void TcpServer::closeIdleAndDead() {
   });
 }
 
-}  // namespace fibdns::net
+}  // namespace fibdns::engine

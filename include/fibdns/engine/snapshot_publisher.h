@@ -1,0 +1,50 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "fibdns/authority/record_cache.h"
+
+namespace fibdns::engine {
+
+/// Hands the zone data from the one writer to the many query threads, RCU-style: the writer
+/// publishes an immutable snapshot (a RecordCache from share(), which no one changes again), and
+/// each reader thread keeps its own reference to the snapshot it is answering from.
+///
+/// The hot path of a reader takes no lock: Reader::get() is one atomic load of a version number,
+/// and only when the version moved (once per commit, not per query) does it take the mutex for
+/// the few nanoseconds of a shared_ptr copy. The writer holds the mutex only for that pointer
+/// swap, never while it does I/O. A snapshot is freed by whichever thread drops the last
+/// reference to it.
+class SnapshotPublisher {
+ public:
+  explicit SnapshotPublisher(std::shared_ptr<const authority::RecordCache> initial);
+
+  /// Makes `next` the snapshot readers see from their next get() on. Any thread.
+  void publish(std::shared_ptr<const authority::RecordCache> next);
+
+  /// The newest snapshot (takes the mutex: for rare callers, not for the per-query path).
+  std::shared_ptr<const authority::RecordCache> current() const;
+
+  /// One per reading thread; not thread-safe itself.
+  class Reader {
+   public:
+    explicit Reader(const SnapshotPublisher& publisher);
+    /// The newest snapshot; the reference stays valid until the next get() on this Reader.
+    const authority::RecordCache& get();
+
+   private:
+    const SnapshotPublisher& publisher_;
+    std::uint64_t version_ = 0;
+    std::shared_ptr<const authority::RecordCache> snapshot_;
+  };
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const authority::RecordCache> current_;  // guarded by mutex_
+  std::atomic<std::uint64_t> version_{1};
+};
+
+}  // namespace fibdns::engine

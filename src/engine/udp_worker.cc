@@ -1,0 +1,188 @@
+#include "fibdns/engine/udp_worker.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "fibdns/authority/datagram_handler.h"
+#include "fibdns/authority/lab_handler.h"
+#include "fibdns/common/logging.h"
+
+namespace fibdns::engine {
+namespace {
+
+std::string errnoText(int error) { return std::strerror(error); }
+
+}  // namespace
+
+Result<std::unique_ptr<UdpWorker>> UdpWorker::bind(const SocketAddress& address,
+                                                   Context context) {
+  const int fd = ::socket(address.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return unavailable("cannot bind UDP " + address.toString() + ": socket: " + errnoText(errno));
+  }
+  std::unique_ptr<UdpWorker> worker(new UdpWorker(fd, address, context));
+  const int on = 1;
+  (void)::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
+  if (address.family() == AF_INET6) {
+    (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  }
+  // A bigger receive buffer absorbs bursts. The kernel caps it at net.core.rmem_max.
+  const int buffer_size = 4 << 20;
+  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_size, sizeof buffer_size);
+  if (::bind(fd, address.get(), address.length) != 0) {
+    return unavailable("cannot bind UDP " + address.toString() + ": " + errnoText(errno));
+  }
+  worker->address_.setPort(worker->port());
+  return worker;
+}
+
+UdpWorker::UdpWorker(int fd, SocketAddress address, Context context)
+    : fd_(fd),
+      address_(address),
+      context_(context),
+      buffers_(kMaxBatch * kMaxDatagram),
+      peers_(kMaxBatch),
+      messages_(kMaxBatch),
+      iovecs_(kMaxBatch),
+      replies_(kMaxBatch) {
+  for (std::size_t i = 0; i < kMaxBatch; ++i) {
+    iovecs_[i] = {buffers_.data() + i * kMaxDatagram, kMaxDatagram};
+    messages_[i].msg_hdr.msg_iov = &iovecs_[i];
+    messages_[i].msg_hdr.msg_iovlen = 1;
+    messages_[i].msg_hdr.msg_name = &peers_[i];
+  }
+  outgoing_.reserve(kMaxBatch);
+  out_iovecs_.reserve(kMaxBatch);
+}
+
+UdpWorker::~UdpWorker() {
+  stop();
+  ::close(fd_);
+}
+
+std::uint16_t UdpWorker::port() const {
+  SocketAddress bound;
+  bound.length = sizeof bound.storage;
+  if (::getsockname(fd_, bound.get(), &bound.length) != 0) {
+    return 0;
+  }
+  return bound.port();
+}
+
+void UdpWorker::start() { thread_ = std::thread([this] { run(); }); }
+
+void UdpWorker::stop() {
+  if (!thread_.joinable()) {
+    return;
+  }
+  stopping_.store(true, std::memory_order_relaxed);
+  // Wakes the blocked recvmmsg (it returns at once from now on). Linux answers ENOTCONN for an
+  // unconnected UDP socket but still marks it shut and wakes its readers.
+  (void)::shutdown(fd_, SHUT_RD);
+  thread_.join();
+}
+
+void UdpWorker::run() {
+  SnapshotPublisher::Reader snapshots(context_.publisher);
+  authority::DatagramHandler handler(context_.responder);
+  for (;;) {
+    for (mmsghdr& message : messages_) {
+      message.msg_hdr.msg_namelen = sizeof(sockaddr_storage);  // the kernel overwrites both
+      message.msg_hdr.msg_flags = 0;
+    }
+    const int received =
+        ::recvmmsg(fd_, messages_.data(), static_cast<unsigned>(kMaxBatch), MSG_WAITFORONE,
+                   nullptr);
+    if (stopping_.load(std::memory_order_relaxed)) {
+      return;
+    }
+    if (received < 0) {
+      if (errno != EINTR && errno != EAGAIN) {
+        // E.g. ECONNREFUSED left by an ICMP error for an earlier reply: not fatal.
+        log::debug("udp", "recvmmsg: " + errnoText(errno));
+      }
+      continue;
+    }
+    const auto count = static_cast<std::size_t>(received);
+    const authority::RecordCache& zone = snapshots.get();
+    for (std::size_t i = 0; i < count; ++i) {
+      const mmsghdr& message = messages_[i];
+      const bool truncated = (message.msg_hdr.msg_flags & MSG_TRUNC) != 0;
+      const std::span<const std::uint8_t> bytes(buffers_.data() + i * kMaxDatagram,
+                                                std::min<std::size_t>(message.msg_len,
+                                                                      kMaxDatagram));
+      std::optional<dns::ARecord> registration;
+      try {
+        registration = handler.handle(bytes, truncated, zone, replies_[i]);
+      } catch (const std::exception& e) {
+        // Last-resort barrier: this datagram gets no answer, the others do.
+        log::error("udp", std::string("unexpected error while answering: ") + e.what());
+        replies_[i].clear();
+        continue;
+      }
+      if (!registration) {
+        continue;
+      }
+      SocketAddress peer;
+      std::memcpy(&peer.storage, &peers_[i], sizeof peer.storage);
+      peer.length = message.msg_hdr.msg_namelen;
+      WriteRequest request;
+      request.changes.push_back(authority::RecordChange::upsert(std::move(*registration)));
+      request.deadline = SteadyClock::now() + context_.write_timeout;
+      request.done = [fd = fd_, peer](const Status& outcome, std::uint32_t /*serial*/) {
+        const std::string reply = authority::LabHandler::registrationReply(outcome);
+        (void)::sendto(fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL, peer.get(),
+                       peer.length);
+      };
+      if (!context_.writer.submit(std::move(request))) {
+        replies_[i] = authority::LabHandler::busyReply();
+      }
+    }
+    sendReplies(count);
+  }
+}
+
+void UdpWorker::sendReplies(std::size_t count) {
+  outgoing_.clear();
+  out_iovecs_.clear();
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!replies_[i].empty()) {
+      out_iovecs_.push_back({replies_[i].data(), replies_[i].size()});
+    }
+  }
+  std::size_t next_iovec = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (replies_[i].empty()) {
+      continue;
+    }
+    mmsghdr message{};
+    message.msg_hdr.msg_iov = &out_iovecs_[next_iovec++];
+    message.msg_hdr.msg_iovlen = 1;
+    message.msg_hdr.msg_name = &peers_[i];
+    message.msg_hdr.msg_namelen = messages_[i].msg_hdr.msg_namelen;
+    outgoing_.push_back(message);
+  }
+  std::size_t sent = 0;
+  while (sent < outgoing_.size()) {
+    const int result = ::sendmmsg(fd_, outgoing_.data() + sent,
+                                  static_cast<unsigned>(outgoing_.size() - sent), MSG_DONTWAIT);
+    if (result < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      // One bad destination (or a full send buffer) must not stop the others: skip it.
+      log::debug("udp", "sendmmsg: " + errnoText(errno));
+      ++sent;
+      continue;
+    }
+    sent += static_cast<std::size_t>(result);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    replies_[i].clear();
+  }
+}
+
+}  // namespace fibdns::engine
