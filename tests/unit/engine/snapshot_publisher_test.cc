@@ -1,0 +1,79 @@
+#include "fibdns/engine/snapshot_publisher.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace fibdns::engine {
+namespace {
+
+// Run under ThreadSanitizer (CI's tsan job): a writer keeps changing its own RecordCache and
+// publishing shares of it while reader threads answer from whatever they see. Every snapshot a
+// reader sees must be internally consistent: serial N holds exactly the names n0..n(N-1), all
+// with the address that says N-1 or less.
+TEST(SnapshotPublisher, ReadersSeeWholeSnapshotsWhileTheWriterKeepsChanging) {
+  constexpr std::uint32_t kVersions = 2000;
+  authority::RecordCache master;
+  SnapshotPublisher publisher(std::make_shared<const authority::RecordCache>(master.share()));
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> checks{0};
+
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      SnapshotPublisher::Reader reader(publisher);
+      std::uint32_t last_serial = 0;
+      while (!done.load()) {
+        const authority::RecordCache& snapshot = reader.get();
+        const std::uint32_t serial = snapshot.serial();
+        ASSERT_GE(serial, last_serial);  // never back in time
+        last_serial = serial;
+        ASSERT_EQ(snapshot.size(), serial);
+        if (serial > 0) {
+          const dns::ARecord* newest = snapshot.find("n" + std::to_string(serial - 1));
+          ASSERT_NE(newest, nullptr);
+          ASSERT_EQ(newest->ttl, serial - 1);
+          ASSERT_EQ(snapshot.find("n" + std::to_string(serial)), nullptr);
+          ASSERT_TRUE(snapshot.hasNamesBelow(""));
+        }
+        checks.fetch_add(1);
+      }
+    });
+  }
+  for (std::uint32_t version = 0; version < kVersions; ++version) {
+    master.put({"n" + std::to_string(version), dns::Ipv4Address{{10, 0, 0, 1}}, version});
+    master.setSerial(version + 1);
+    publisher.publish(std::make_shared<const authority::RecordCache>(master.share()));
+  }
+  done.store(true);
+  for (auto& reader : readers) {
+    reader.join();
+  }
+  EXPECT_GT(checks.load(), 0U);
+  EXPECT_EQ(publisher.current()->size(), kVersions);
+}
+
+TEST(SnapshotPublisher, APublishedSnapshotNeverChangesAfterwards) {
+  authority::RecordCache master;
+  master.put({"a.com", dns::Ipv4Address{{10, 0, 0, 1}}, 60});
+  SnapshotPublisher publisher(std::make_shared<const authority::RecordCache>(master.share()));
+  SnapshotPublisher::Reader reader(publisher);
+  const authority::RecordCache& before = reader.get();
+
+  master.put({"a.com", dns::Ipv4Address{{10, 0, 0, 2}}, 60});
+  master.put({"b.com", dns::Ipv4Address{{10, 0, 0, 3}}, 60});
+  (void)master.erase("a.com");
+
+  EXPECT_EQ(before.find("a.com")->address.octets[3], 1);  // still the old content
+  EXPECT_EQ(before.find("b.com"), nullptr);
+  EXPECT_EQ(&reader.get(), &before);  // nothing published yet: same snapshot
+  publisher.publish(std::make_shared<const authority::RecordCache>(master.share()));
+  const authority::RecordCache& after = reader.get();
+  EXPECT_EQ(after.find("a.com"), nullptr);
+  EXPECT_NE(after.find("b.com"), nullptr);
+}
+
+}  // namespace
+}  // namespace fibdns::engine
