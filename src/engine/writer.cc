@@ -104,11 +104,44 @@ void Writer::commitPending() {
     return;
   }
 
-  changes_.clear();
-  for (const WriteRequest& request : pending_) {
-    changes_.insert(changes_.end(), request.changes.begin(), request.changes.end());
+  // Apply the requests in order to a copy (sharing every shard until it changes), checking each
+  // one's precondition against what the requests before it made. Sets follow the requests'
+  // order, so the store applies them exactly as the copy did.
+  authority::RecordCache candidate = zone_.share();
+  sets_.clear();
+  set_of_request_.clear();
+  bool shared_set_open = false;
+  std::size_t change_count = 0;
+  std::erase_if(pending_, [&](WriteRequest& request) {
+    if (request.precondition) {
+      const Status checked = request.precondition(candidate);
+      if (!checked.isOk()) {
+        request.done(checked, candidate.serial());
+        return true;
+      }
+    }
+    for (const authority::RecordChange& change : request.changes) {
+      if (change.kind == authority::RecordChange::Kind::Upsert) {
+        candidate.put(change.record);
+      } else {
+        (void)candidate.erase(change.record.name);
+      }
+    }
+    if (request.own_serial || !shared_set_open) {
+      sets_.emplace_back();
+      shared_set_open = !request.own_serial;
+    }
+    auto& changes = sets_.back().changes;
+    changes.insert(changes.end(), request.changes.begin(), request.changes.end());
+    change_count += request.changes.size();
+    set_of_request_.push_back(sets_.size() - 1);
+    return false;
+  });
+  if (pending_.empty()) {
+    return;
   }
-  Result<authority::CommitResult> committed = repository_.commit(changes_);
+
+  Result<authority::CommitResult> committed = repository_.apply(sets_);
   if (!committed) {
     if (committed.status().code() == StatusCode::DeadlineExceeded) {
       if (!busy_) {
@@ -119,7 +152,7 @@ void Writer::commitPending() {
       return;
     }
     busy_ = false;
-    log::warn("writer", "commit of " + std::to_string(changes_.size()) +
+    log::warn("writer", "commit of " + std::to_string(change_count) +
                             " change(s) failed: " + committed.status().message());
     failAll(committed.status());
     return;
@@ -131,21 +164,17 @@ void Writer::commitPending() {
   wal_dirty_ = true;
 
   // Durable: now make it visible, then acknowledge.
-  for (const authority::RecordChange& change : changes_) {
-    if (change.kind == authority::RecordChange::Kind::Upsert) {
-      zone_.put(change.record);
-    } else {
-      (void)zone_.erase(change.record.name);
-    }
-  }
+  zone_ = std::move(candidate);
   zone_.setSerial(committed->serial);
   publisher_.publish(std::make_shared<const authority::RecordCache>(zone_.share()));
   if (log::enabled(log::Level::Debug)) {
-    log::debug("writer", "committed " + std::to_string(changes_.size()) + " change(s), serial " +
+    log::debug("writer", "committed " + std::to_string(change_count) + " change(s), serial " +
                              std::to_string(committed->serial));
   }
-  for (WriteRequest& request : pending_) {
-    request.done(Status::ok(), committed->serial);
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    const std::size_t set = set_of_request_[i];
+    pending_[i].done(Status::ok(), set < committed->serials.size() ? committed->serials[set]
+                                                                   : committed->serial);
   }
   pending_.clear();
 }

@@ -18,6 +18,7 @@
 
 namespace fibdns::storage {
 
+using authority::ChangeSet;
 using authority::CommitResult;
 using authority::LoadedRecords;
 using authority::RecordChange;
@@ -226,16 +227,27 @@ SqliteRecordRepository::SqliteRecordRepository(std::string path,
 
 SqliteRecordRepository::~SqliteRecordRepository() = default;
 
-Result<CommitResult> SqliteRecordRepository::commit(std::span<const RecordChange> changes) {
+Result<CommitResult> SqliteRecordRepository::apply(std::span<const ChangeSet> sets) {
   const std::lock_guard lock(mutex_);
-  if (changes.empty()) {
+  std::size_t change_count = 0;
+  for (const ChangeSet& set : sets) {
+    change_count += set.changes.size();
+  }
+  if (change_count == 0) {
     return CommitResult{};  // nothing changes, so the serial does not move either
   }
-  std::string what = changes.size() == 1
-                         ? describe(changes.front().kind == RecordChange::Kind::Upsert ? "upsert"
-                                                                                       : "remove",
-                                    changes.front().record.name, dns::RecordType::A)
-                         : "commit of " + std::to_string(changes.size()) + " changes";
+  const RecordChange* first = nullptr;
+  for (const ChangeSet& set : sets) {
+    if (!set.changes.empty()) {
+      first = &set.changes.front();
+      break;
+    }
+  }
+  std::string what =
+      change_count == 1
+          ? describe(first->kind == RecordChange::Kind::Upsert ? "upsert" : "remove",
+                     first->record.name, dns::RecordType::A)
+          : "commit of " + std::to_string(change_count) + " changes";
   Statements& s = *statements_;
   try {
     run(s.begin);
@@ -248,20 +260,30 @@ Result<CommitResult> SqliteRecordRepository::commit(std::span<const RecordChange
   const RecordChange* current = nullptr;
   try {
     CommitResult result;
-    for (const RecordChange& change : changes) {
-      current = &change;
-      result.changed = (change.kind == RecordChange::Kind::Upsert ? bindAndUpsert(change.record)
-                                                                  : bindAndRemove(change.record)) ||
-                       result.changed;
-    }
-    current = nullptr;
-    SQLite::Statement& serial = result.changed ? s.bump_serial : s.select_serial;
-    {
-      ResetOnExit reset(serial);
-      if (!serial.executeStep()) {
+    // The serial before; then bumped once per set that changed something, read back from the
+    // UPDATE itself.
+    auto read_serial = [](SQLite::Statement& statement) {
+      ResetOnExit reset(statement);
+      if (!statement.executeStep()) {
         throw std::runtime_error("zone_serial has no row");
       }
-      result.serial = static_cast<std::uint32_t>(serial.getColumn(0).getInt64());
+      return static_cast<std::uint32_t>(statement.getColumn(0).getInt64());
+    };
+    result.serial = read_serial(s.select_serial);
+    for (const ChangeSet& set : sets) {
+      bool set_changed = false;
+      for (const RecordChange& change : set.changes) {
+        current = &change;
+        set_changed = (change.kind == RecordChange::Kind::Upsert ? bindAndUpsert(change.record)
+                                                                 : bindAndRemove(change.record)) ||
+                      set_changed;
+      }
+      current = nullptr;
+      if (set_changed) {
+        result.serial = read_serial(s.bump_serial);
+        result.changed = true;
+      }
+      result.serials.push_back(result.serial);
     }
     run(s.commit);  // synchronous=FULL: durable once this returns
     return result;
@@ -271,7 +293,7 @@ Result<CommitResult> SqliteRecordRepository::commit(std::span<const RecordChange
       (void)s.rollback.tryExecuteStep();  // nothing more to do if even this fails
       (void)s.rollback.tryReset();
     }
-    if (current != nullptr && changes.size() > 1) {
+    if (current != nullptr && change_count > 1) {
       // Name the change that failed: "commit of 3 changes (at b.example A): CHECK constraint..."
       what += " (at " + current->record.name + " A)";
     }

@@ -7,7 +7,7 @@ using ::testing::Return;
 
 // Sane defaults for NiceMock use: an empty, working store whose serial starts at 1.
 MockRecordRepository::MockRecordRepository() {
-  ON_CALL(*this, commit(_)).WillByDefault(Return(Result<CommitResult>(CommitResult{2, true})));
+  ON_CALL(*this, apply(_)).WillByDefault(Return(Result<CommitResult>(CommitResult{2, true, {2}})));
   ON_CALL(*this, loadAll()).WillByDefault(Return(Result<LoadedRecords>(LoadedRecords{{}, {}, 1})));
   ON_CALL(*this, find(_, _))
       .WillByDefault(Return(Result<std::optional<dns::ARecord>>(std::optional<dns::ARecord>{})));

@@ -11,7 +11,7 @@ class MockRecordRepository : public RecordRepository {
   MockRecordRepository();
   ~MockRecordRepository() override;
 
-  MOCK_METHOD(Result<CommitResult>, commit, (std::span<const RecordChange> changes), (override));
+  MOCK_METHOD(Result<CommitResult>, apply, (std::span<const ChangeSet> sets), (override));
   MOCK_METHOD(Result<LoadedRecords>, loadAll, (), (const, override));
   MOCK_METHOD(Result<std::optional<dns::ARecord>>, find,
               (std::string_view name, dns::RecordType type), (const, override));

@@ -24,11 +24,18 @@ struct RecordChange {
   bool operator==(const RecordChange&) const = default;
 };
 
-/// What a commit did: the serial after it (unchanged when nothing changed) and whether any row
-/// changed.
+/// Changes that make one step of the zone's history (one lab batch, one UPDATE message): the
+/// serial rises once per ChangeSet that changed a row, however many rows it changed.
+struct ChangeSet {
+  std::vector<RecordChange> changes;
+};
+
+/// What a commit did: the serial after it (unchanged when nothing changed), whether any row
+/// changed, and the serial after each ChangeSet (in order).
 struct CommitResult {
   std::uint32_t serial = 0;
   bool changed = false;
+  std::vector<std::uint32_t> serials;
 };
 
 /// Everything the store holds, read defensively: rows that break the rules (someone may edit the
@@ -48,16 +55,17 @@ struct LoadedRecords {
 ///    start because another connection holds the database's write lock (beyond the store's own
 ///    short busy wait) is DeadlineExceeded, so that the caller may retry later; other failures
 ///    are Unavailable (or InvalidArgument for data the schema rejects).
-///  * commit() returns only once the changes are durable: after a crash they are still there.
+///  * apply() returns only once the changes are durable: after a crash they are still there.
 ///  * A name has at most one A record: an upsert replaces the address and TTL (latest wins).
 ///  * Not thread-safe unless an implementation says so.
 class RecordRepository {
  public:
   virtual ~RecordRepository() = default;
 
-  /// Applies every change, in order, in ONE transaction (all or none), and raises the change
-  /// serial by one when any row changed. The serial returned is read inside that transaction.
-  virtual Result<CommitResult> commit(std::span<const RecordChange> changes) = 0;
+  /// Applies every change set, in order, in ONE transaction (all or none: one fsync), raising
+  /// the change serial by one for each set that changed a row. The serials returned are read
+  /// inside that transaction.
+  virtual Result<CommitResult> apply(std::span<const ChangeSet> sets) = 0;
 
   /// Every valid record and the serial, for the start-up load (see LoadedRecords).
   virtual Result<LoadedRecords> loadAll() const = 0;
@@ -77,7 +85,11 @@ class RecordRepository {
   /// another process keeps it from finishing; harmless to retry.
   virtual Status checkpoint() = 0;
 
-  // Conveniences over commit() for callers with a single change.
+  // Conveniences over apply() for callers with a single change set.
+  Result<CommitResult> commit(std::span<const RecordChange> changes) {
+    const ChangeSet set{{changes.begin(), changes.end()}};
+    return apply(std::span<const ChangeSet>(&set, 1));
+  }
   Status upsert(const dns::ARecord& record) {
     const RecordChange change = RecordChange::upsert(record);
     return commit(std::span<const RecordChange>(&change, 1)).status();

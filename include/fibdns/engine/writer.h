@@ -18,7 +18,8 @@ namespace fibdns::engine {
 
 using SteadyClock = std::chrono::steady_clock;
 
-/// One write: changes committed all together, a deadline, and who to tell.
+/// One write: changes committed all together (or, with a failed precondition, none), a
+/// deadline, and who to tell.
 struct WriteRequest {
   std::vector<authority::RecordChange> changes;
   /// When the store stays locked by another process until then, the request fails with
@@ -27,6 +28,14 @@ struct WriteRequest {
   /// Called exactly once, on the writer thread: Ok (with the serial after the commit) only once
   /// the changes are durable AND visible to queries; otherwise the reason. Must not block.
   std::function<void(const Status& outcome, std::uint32_t serial)> done;
+  /// Optional. Checked on the writer thread right before the commit, against the zone data as
+  /// it stands after every request taken before this one (RFC 2136 prerequisites): a failure
+  /// completes the request with that Status, and none of its changes is committed.
+  std::function<Status(const authority::RecordCache& zone)> precondition;
+  /// True: the request is a step of the zone's history of its own (one UPDATE message: the
+  /// serial rises for it alone). False: it shares the step of the requests committed with it
+  /// (lab registrations: one serial per group commit).
+  bool own_serial = false;
 };
 
 /// The only thread that writes: it owns the store connection, commits every request queued
@@ -83,7 +92,8 @@ class Writer {
 
   // Writer thread only.
   std::vector<WriteRequest> pending_;
-  std::vector<authority::RecordChange> changes_;
+  std::vector<authority::ChangeSet> sets_;
+  std::vector<std::size_t> set_of_request_;  // index into sets_ for each of pending_
   bool wal_dirty_ = false;
   bool busy_ = false;  // the last attempt met a locked store
   std::thread thread_;

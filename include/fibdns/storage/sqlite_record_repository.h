@@ -31,8 +31,9 @@ struct SqliteRecordRepositoryOptions {
 /// The authoritative server's durable record store: one SQLite connection (SQLiteCpp) in WAL
 /// mode with synchronous=FULL, so a change is on disk once its COMMIT returns.
 ///
-/// Every commit() is one BEGIN IMMEDIATE ... COMMIT transaction that also bumps the zone serial
-/// (table zone_serial) by one and reads it back (group commit: one fsync for the batch). All
+/// Every apply() is one BEGIN IMMEDIATE ... COMMIT transaction that also bumps the zone serial
+/// (table zone_serial) once per change set that changed a row, reading it back (group commit:
+/// one fsync for the batch). All
 /// statements are prepared once, in open().
 ///
 /// Errors: another connection holding the write lock beyond busy_timeout is DeadlineExceeded
@@ -56,8 +57,7 @@ class SqliteRecordRepository final : public authority::RecordRepository {
   SqliteRecordRepository(const SqliteRecordRepository&) = delete;
   SqliteRecordRepository& operator=(const SqliteRecordRepository&) = delete;
 
-  Result<authority::CommitResult> commit(
-      std::span<const authority::RecordChange> changes) override;
+  Result<authority::CommitResult> apply(std::span<const authority::ChangeSet> sets) override;
   Result<authority::LoadedRecords> loadAll() const override;
   Result<std::optional<dns::ARecord>> find(std::string_view name,
                                            dns::RecordType type) const override;

@@ -20,6 +20,7 @@ using authority::MockRecordRepository;
 using authority::RecordChange;
 using ::testing::_;
 using ::testing::ElementsAre;
+using ::testing::Field;
 using ::testing::NiceMock;
 using ::testing::Return;
 
@@ -78,11 +79,11 @@ class WriterTest : public ::testing::Test {
 
 TEST_F(WriterTest, AcknowledgesOnlyAfterTheCommitAndAfterPublishing) {
   std::promise<Outcome> done;
-  EXPECT_CALL(repository_, commit(ElementsAre(RecordChange::upsert(record("a.com", 1)))))
-      .WillOnce([&](std::span<const RecordChange>) {
+  EXPECT_CALL(repository_, apply(ElementsAre(Field(&authority::ChangeSet::changes, ElementsAre(RecordChange::upsert(record("a.com", 1)))))))
+      .WillOnce([&](std::span<const authority::ChangeSet>) {
         // Inside the commit: nothing is acknowledged or visible yet.
         EXPECT_EQ(publisher_.current()->find("a.com"), nullptr);
-        return Result<CommitResult>(CommitResult{7, true});
+        return Result<CommitResult>(CommitResult{7, true, {7}});
       });
   auto writer = makeWriter();
   writer->start();
@@ -102,15 +103,15 @@ TEST_F(WriterTest, CommitsEverythingQueuedMeanwhileInOneTransaction) {
   std::promise<void> release_first_commit;
   auto release = release_first_commit.get_future().share();
   std::vector<std::size_t> batch_sizes;
-  EXPECT_CALL(repository_, commit(_))
-      .WillRepeatedly([&](std::span<const RecordChange> changes) {
-        batch_sizes.push_back(changes.size());
+  EXPECT_CALL(repository_, apply(_))
+      .WillRepeatedly([&](std::span<const authority::ChangeSet> sets) {
+        batch_sizes.push_back(sets.size() == 1 ? sets[0].changes.size() : 0);
         if (batch_sizes.size() == 1) {
           first_commit_started.set_value();
           release.wait();
         }
-        return Result<CommitResult>(CommitResult{static_cast<std::uint32_t>(batch_sizes.size()),
-                                                 true});
+        const auto serial = static_cast<std::uint32_t>(batch_sizes.size());
+        return Result<CommitResult>(CommitResult{serial, true, {serial}});
       });
   auto writer = makeWriter();
   writer->start();
@@ -132,7 +133,7 @@ TEST_F(WriterTest, CommitsEverythingQueuedMeanwhileInOneTransaction) {
 }
 
 TEST_F(WriterTest, AFailingCommitFailsItsRequestsAndPublishesNothing) {
-  EXPECT_CALL(repository_, commit(_))
+  EXPECT_CALL(repository_, apply(_))
       .WillOnce(Return(Result<CommitResult>(unavailable("disk I/O error"))));
   auto writer = makeWriter();
   writer->start();
@@ -150,13 +151,13 @@ TEST_F(WriterTest, AFullQueueRefusesAtOnce) {
   std::promise<void> release_commit;
   auto release = release_commit.get_future().share();
   bool first = true;
-  EXPECT_CALL(repository_, commit(_)).WillRepeatedly([&](std::span<const RecordChange>) {
+  EXPECT_CALL(repository_, apply(_)).WillRepeatedly([&](std::span<const authority::ChangeSet>) {
     if (first) {
       first = false;
       commit_started.set_value();
       release.wait();
     }
-    return Result<CommitResult>(CommitResult{2, true});
+    return Result<CommitResult>(CommitResult{2, true, {2}});
   });
   auto writer = makeWriter({.queue_capacity = 2});
   writer->start();
@@ -175,7 +176,7 @@ TEST_F(WriterTest, AFullQueueRefusesAtOnce) {
 
 TEST_F(WriterTest, ALockedStoreDelaysUntilTheDeadlineThenFailsWithDatabaseBusy) {
   std::atomic<int> attempts{0};
-  EXPECT_CALL(repository_, commit(_)).WillRepeatedly([&](std::span<const RecordChange>) {
+  EXPECT_CALL(repository_, apply(_)).WillRepeatedly([&](std::span<const authority::ChangeSet>) {
     if (++attempts == 3) {
       clock_.advance(1500ms);  // time passes while the store stays locked
     }
@@ -195,11 +196,11 @@ TEST_F(WriterTest, ALockedStoreDelaysUntilTheDeadlineThenFailsWithDatabaseBusy) 
 
 TEST_F(WriterTest, WritingResumesWhenTheLockIsReleased) {
   std::atomic<int> attempts{0};
-  EXPECT_CALL(repository_, commit(_)).WillRepeatedly([&](std::span<const RecordChange>) {
+  EXPECT_CALL(repository_, apply(_)).WillRepeatedly([&](std::span<const authority::ChangeSet>) {
     if (++attempts < 5) {
       return Result<CommitResult>(deadlineExceeded("database is locked"));
     }
-    return Result<CommitResult>(CommitResult{3, true});
+    return Result<CommitResult>(CommitResult{3, true, {3}});
   });
   auto writer = makeWriter({.busy_retry = 1ms});
   writer->start();
@@ -215,13 +216,13 @@ TEST_F(WriterTest, StopDrainsEverythingQueued) {
   std::promise<void> release_commit;
   auto release = release_commit.get_future().share();
   bool first = true;
-  EXPECT_CALL(repository_, commit(_)).WillRepeatedly([&](std::span<const RecordChange> changes) {
+  EXPECT_CALL(repository_, apply(_)).WillRepeatedly([&](std::span<const authority::ChangeSet> sets) {
     if (first) {
       first = false;
       commit_started.set_value();
       release.wait();
     }
-    return Result<CommitResult>(CommitResult{static_cast<std::uint32_t>(changes.size()), true});
+    return Result<CommitResult>(CommitResult{static_cast<std::uint32_t>(sets[0].changes.size()), true, {}});
   });
   auto writer = makeWriter();
   writer->start();
@@ -245,6 +246,69 @@ TEST_F(WriterTest, StopDrainsEverythingQueued) {
   EXPECT_EQ(publisher_.current()->size(), 20U);
   std::promise<Outcome> late;
   EXPECT_FALSE(writer->submit(registration(record("late.com", 1), late)));
+}
+
+TEST_F(WriterTest, PreconditionsSeeEarlierRequestsAndAFailureCommitsNothingOfItsRequest) {
+  // Held back until all four requests are queued, so they go in one commit.
+  std::promise<void> commit_started;
+  std::promise<void> release_commit;
+  auto release = release_commit.get_future().share();
+  std::vector<authority::ChangeSet> committed_sets;
+  EXPECT_CALL(repository_, apply(_)).WillRepeatedly([&](std::span<const authority::ChangeSet> sets) {
+    if (committed_sets.empty() && sets.size() == 1 && sets[0].changes.size() == 1 &&
+        sets[0].changes[0].record.name == "warmup.com") {
+      commit_started.set_value();
+      release.wait();
+      return Result<CommitResult>(CommitResult{1, true, {1}});
+    }
+    committed_sets.assign(sets.begin(), sets.end());
+    return Result<CommitResult>(CommitResult{4, true, {2, 3, 4}});
+  });
+  auto writer = makeWriter();
+  writer->start();
+  std::promise<Outcome> warmup, lab1, update_ok, update_refused, lab2;
+  ASSERT_TRUE(writer->submit(registration(record("warmup.com", 9), warmup)));
+  commit_started.get_future().wait();
+
+  ASSERT_TRUE(writer->submit(registration(record("a.com", 1), lab1)));
+  WriteRequest delete_a;  // "a.com must exist" (it does: lab1 came before), then delete it
+  delete_a.changes.push_back(RecordChange::remove("a.com"));
+  delete_a.deadline = clock_.now() + 2s;
+  delete_a.own_serial = true;
+  delete_a.precondition = [](const authority::RecordCache& zone) {
+    return zone.find("a.com") != nullptr ? Status::ok() : failedPrecondition("NXDOMAIN");
+  };
+  delete_a.done = [&](const Status& s, std::uint32_t serial) { update_ok.set_value({s, serial}); };
+  ASSERT_TRUE(writer->submit(std::move(delete_a)));
+  WriteRequest needs_a;  // "a.com must exist": no longer, after the delete
+  needs_a.changes.push_back(RecordChange::upsert(record("b.com", 2)));
+  needs_a.deadline = clock_.now() + 2s;
+  needs_a.own_serial = true;
+  needs_a.precondition = [](const authority::RecordCache& zone) {
+    return zone.find("a.com") != nullptr ? Status::ok() : failedPrecondition("NXDOMAIN");
+  };
+  needs_a.done = [&](const Status& s, std::uint32_t serial) {
+    update_refused.set_value({s, serial});
+  };
+  ASSERT_TRUE(writer->submit(std::move(needs_a)));
+  ASSERT_TRUE(writer->submit(registration(record("c.com", 3), lab2)));
+  release_commit.set_value();
+
+  EXPECT_EQ(lab1.get_future().get().serial, 2U);
+  EXPECT_EQ(update_ok.get_future().get().serial, 3U);
+  const Outcome refused = update_refused.get_future().get();
+  EXPECT_EQ(refused.status.code(), StatusCode::FailedPrecondition);
+  EXPECT_EQ(lab2.get_future().get().serial, 4U);
+  writer->stop();
+  // Three steps in request order: [a.com], [remove a.com], [c.com]; nothing of b.com.
+  ASSERT_EQ(committed_sets.size(), 3U);
+  EXPECT_THAT(committed_sets[0].changes, ElementsAre(RecordChange::upsert(record("a.com", 1))));
+  EXPECT_THAT(committed_sets[1].changes, ElementsAre(RecordChange::remove("a.com")));
+  EXPECT_THAT(committed_sets[2].changes, ElementsAre(RecordChange::upsert(record("c.com", 3))));
+  const auto snapshot = publisher_.current();
+  EXPECT_EQ(snapshot->find("a.com"), nullptr);
+  EXPECT_EQ(snapshot->find("b.com"), nullptr);
+  EXPECT_NE(snapshot->find("c.com"), nullptr);
 }
 
 TEST_F(WriterTest, CheckpointsWhenIdleAfterACommit) {

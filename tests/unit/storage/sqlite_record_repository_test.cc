@@ -454,6 +454,25 @@ TEST(SqliteRecordRepository, CommitAppliesChangesInOrderAndReturnsTheSerialOfIts
   EXPECT_EQ(committed->serial, before + 1U);
 }
 
+TEST(SqliteRecordRepository, ApplyRaisesTheSerialOncePerChangeSetThatChangedSomething) {
+  auto repository = openMemory();
+  ASSERT_NE(repository, nullptr);
+  const std::uint32_t before = serialOf(*repository);
+  const std::vector<authority::ChangeSet> sets = {
+      {{authority::RecordChange::upsert(aRecord("a.example", "192.0.2.1", 1)),
+        authority::RecordChange::upsert(aRecord("b.example", "192.0.2.2", 2))}},
+      {{authority::RecordChange::remove("nothing.example")}},  // changes no row: no new serial
+      {{authority::RecordChange::remove("a.example")}},
+  };
+  Result<authority::CommitResult> committed = repository->apply(sets);
+  ASSERT_TRUE(committed.isOk()) << committed.status().message();
+  EXPECT_EQ(committed->serials,
+            (std::vector<std::uint32_t>{before + 1U, before + 1U, before + 2U}));
+  EXPECT_EQ(committed->serial, before + 2U);
+  EXPECT_EQ(serialOf(*repository), before + 2U);
+  EXPECT_THAT(listOf(*repository), ElementsAre(aRecord("b.example", "192.0.2.2", 2)));
+}
+
 TEST(SqliteRecordRepository, CheckpointEmptiesTheWriteAheadLog) {
   TempDir dir;
   const std::string path = dir.file("records.db");
