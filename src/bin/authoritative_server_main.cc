@@ -266,7 +266,8 @@ int main(int argc, char** argv) {
     }
     tcp_servers.push_back(std::move(*tcp));
   }
-  engine::TcpService tcp(std::move(tcp_servers), *responder, publisher);
+  engine::TcpService tcp(std::move(tcp_servers), engine::TcpService::respondWith(*responder),
+                         publisher);
 
   writer.start();
   for (auto& worker : *workers) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 
@@ -129,7 +130,48 @@ bool TcpServer::outputFull(const Connection& connection) const {
 bool TcpServer::hasAnswerableFrame(const Connection& connection) const {
   const std::size_t end = frameEnd(connection.input);
   return end != 0 && end <= connection.input.size() && !outputFull(connection) &&
-         !connection.broken;
+         !connection.broken && !connection.awaiting;
+}
+
+void TcpServer::Reply::send(std::span<const std::uint8_t> message) {
+  server_.appendFramed(*static_cast<Connection*>(connection_), message);
+}
+
+std::uint64_t TcpServer::Reply::defer() {
+  auto& connection = *static_cast<Connection*>(connection_);
+  connection.awaiting = true;
+  return connection.id;
+}
+
+const SocketAddress& TcpServer::Reply::peer() const {
+  return static_cast<const Connection*>(connection_)->peer;
+}
+
+void TcpServer::appendFramed(Connection& connection, std::span<const std::uint8_t> message) {
+  if (message.empty() || message.size() > 65535) {
+    return;
+  }
+  connection.output.push_back(static_cast<std::uint8_t>(message.size() >> 8));
+  connection.output.push_back(static_cast<std::uint8_t>(message.size() & 0xff));
+  connection.output.insert(connection.output.end(), message.begin(), message.end());
+}
+
+bool TcpServer::deliver(std::uint64_t id, std::span<const std::vector<std::uint8_t>> messages) {
+  for (Connection& connection : connections_) {
+    if (connection.id != id) {
+      continue;
+    }
+    for (const auto& message : messages) {
+      appendFramed(connection, message);
+    }
+    connection.awaiting = false;
+    connection.last_activity = Clock::now();
+    if (!connection.broken) {
+      writeTo(connection);
+    }
+    return true;
+  }
+  return false;
 }
 
 int TcpServer::nextTimeoutMs() const {
@@ -141,12 +183,17 @@ int TcpServer::nextTimeoutMs() const {
       return 0;
     }
   }
-  Clock::time_point oldest = connections_.front().last_activity;
+  std::optional<Clock::time_point> oldest;
   for (const Connection& connection : connections_) {
-    oldest = std::min(oldest, connection.last_activity);
+    if (!connection.awaiting) {  // a connection waiting for a deferred answer is never idle
+      oldest = oldest ? std::min(*oldest, connection.last_activity) : connection.last_activity;
+    }
+  }
+  if (!oldest) {
+    return -1;
   }
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      oldest + idleTimeout() - Clock::now());
+      *oldest + idleTimeout() - Clock::now());
   return static_cast<int>(std::max<std::int64_t>(0, left.count()) + 1);
 }
 
@@ -188,6 +235,8 @@ void TcpServer::acceptAll() {
     connection.fd = fd;
     connection.last_activity = Clock::now();
     connection.client = std::move(client);
+    connection.peer = peer;
+    connection.id = next_id_++;
     connections_.push_back(std::move(connection));
   }
 }
@@ -219,8 +268,9 @@ void TcpServer::readFrom(Connection& connection) {
 
 void TcpServer::answerFrames(Connection& connection, const MessageHandler& handler) {
   std::size_t offset = 0;
-  for (int frames = 0;
-       frames < kMaxFramesPerWakeup && !connection.broken && !outputFull(connection); ++frames) {
+  for (int frames = 0; frames < kMaxFramesPerWakeup && !connection.broken &&
+                       !connection.awaiting && !outputFull(connection);
+       ++frames) {
     const std::size_t available = connection.input.size() - offset;
     if (available < 2) {
       break;
@@ -239,11 +289,8 @@ void TcpServer::answerFrames(Connection& connection, const MessageHandler& handl
         std::span<const std::uint8_t>(connection.input).subspan(offset + 2, length);
     offset += 2 + length;
     connection.last_activity = Clock::now();
-    if (const auto reply = handler(message); reply && !reply->empty()) {
-      connection.output.push_back(static_cast<std::uint8_t>(reply->size() >> 8));
-      connection.output.push_back(static_cast<std::uint8_t>(reply->size() & 0xff));
-      connection.output.insert(connection.output.end(), reply->begin(), reply->end());
-    }
+    Reply reply(*this, &connection);
+    handler(message, reply);
   }
   connection.input.erase(connection.input.begin(),
                          connection.input.begin() + static_cast<std::ptrdiff_t>(offset));
@@ -297,9 +344,10 @@ void TcpServer::closeIdleAndDead() {
   const auto now = Clock::now();
   const auto idle_timeout = idleTimeout();
   std::erase_if(connections_, [&](const Connection& connection) {
-    const bool idle = now - connection.last_activity >= idle_timeout;
+    const bool idle = !connection.awaiting && now - connection.last_activity >= idle_timeout;
     // After EOF, stay until every complete query is answered and the answers are sent.
-    const bool finished = connection.peer_closed && !hasAnswerableFrame(connection) &&
+    const bool finished = connection.peer_closed && !connection.awaiting &&
+                          !hasAnswerableFrame(connection) &&
                           connection.output_sent == connection.output.size();
     if (connection.broken || idle || finished) {
       ::close(connection.fd);

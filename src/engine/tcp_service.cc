@@ -12,11 +12,21 @@
 
 namespace fibdns::engine {
 
-TcpService::TcpService(std::vector<std::unique_ptr<TcpServer>> servers,
-                       const authority::DnsResponder& responder,
+TcpService::Handler TcpService::respondWith(const authority::DnsResponder& responder) {
+  auto buffer = std::make_shared<std::vector<std::uint8_t>>(authority::DnsResponder::kMaxTcpMessage);
+  return [&responder, buffer](std::span<const std::uint8_t> message,
+                              const authority::RecordCache& zone, TcpServer::Reply& reply) {
+    const auto size = responder.respond(message, *buffer, authority::Transport::Tcp, zone);
+    if (size) {
+      reply.send(std::span<const std::uint8_t>(buffer->data(), *size));
+    }
+  };
+}
+
+TcpService::TcpService(std::vector<std::unique_ptr<TcpServer>> servers, Handler handler,
                        const SnapshotPublisher& publisher)
     : servers_(std::move(servers)),
-      responder_(responder),
+      handler_(std::move(handler)),
       publisher_(publisher),
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
@@ -29,10 +39,40 @@ TcpService::~TcpService() {
 
 void TcpService::start() { thread_ = std::thread([this] { run(); }); }
 
+void TcpService::deliverLater(std::uint64_t id,
+                              std::vector<std::vector<std::uint8_t>> messages) {
+  {
+    const std::lock_guard lock(mutex_);
+    deliveries_.emplace_back(id, std::move(messages));
+  }
+  const std::uint64_t one = 1;
+  const ssize_t written = ::write(wake_fd_, &one, sizeof one);
+  (void)written;  // an eventfd write of 1 cannot fail short of overflow
+}
+
+void TcpService::deliverQueued() {
+  std::uint64_t count = 0;
+  const ssize_t got = ::read(wake_fd_, &count, sizeof count);
+  (void)got;  // non-blocking: nothing to read is fine
+  std::vector<std::pair<std::uint64_t, std::vector<std::vector<std::uint8_t>>>> deliveries;
+  {
+    const std::lock_guard lock(mutex_);
+    deliveries.swap(deliveries_);
+  }
+  for (const auto& [id, messages] : deliveries) {
+    for (const auto& server : servers_) {
+      if (server->deliver(id, messages)) {
+        break;
+      }
+    }
+  }
+}
+
 void TcpService::stop() {
   if (!thread_.joinable()) {
     return;
   }
+  stopping_.store(true);
   const std::uint64_t one = 1;
   const ssize_t written = ::write(wake_fd_, &one, sizeof one);
   (void)written;  // an eventfd write of 1 cannot fail short of overflow
@@ -41,19 +81,13 @@ void TcpService::stop() {
 
 void TcpService::run() {
   SnapshotPublisher::Reader snapshots(publisher_);
-  std::vector<std::uint8_t> reply(authority::DnsResponder::kMaxTcpMessage);
-  const TcpServer::MessageHandler answer =
-      [&](std::span<const std::uint8_t> message) -> std::optional<std::span<const std::uint8_t>> {
+  const TcpServer::MessageHandler answer = [&](std::span<const std::uint8_t> message,
+                                               TcpServer::Reply& reply) {
     try {
-      const auto size =
-          responder_.respond(message, reply, authority::Transport::Tcp, snapshots.get());
-      if (!size) {
-        return std::nullopt;
-      }
-      return std::span<const std::uint8_t>(reply.data(), *size);
+      handler_(message, snapshots.get(), reply);
     } catch (const std::exception& e) {
+      // Last-resort barrier: this message gets no answer, the connection goes on.
       log::error("tcp", std::string("unexpected error while answering: ") + e.what());
-      return std::nullopt;
     }
   };
 
@@ -82,7 +116,10 @@ void TcpService::run() {
       return;
     }
     if ((fds[0].revents & POLLIN) != 0) {
-      return;
+      if (stopping_.load()) {
+        return;
+      }
+      deliverQueued();
     }
     for (std::size_t i = 0; i < servers_.size(); ++i) {
       servers_[i]->handle(

@@ -37,10 +37,29 @@ class TcpServer {
     std::size_t max_pending_output = 256 * 1024;
   };
 
-  /// Answers one message (without its length prefix). Returns the reply's bytes, valid until
-  /// the next call, or nullopt for "no reply". Called on the owner's thread.
-  using MessageHandler =
-      std::function<std::optional<std::span<const std::uint8_t>>(std::span<const std::uint8_t>)>;
+  /// Where a handler puts its answer to one message. Valid during the handler's call only.
+  class Reply {
+   public:
+    /// Appends one message (without its length prefix) to the connection's output; a handler
+    /// may send any number (a zone transfer sends many), or none ("no reply").
+    void send(std::span<const std::uint8_t> message);
+    /// Promises the answer for later (e.g. after a commit on another thread): returns the id to
+    /// give to deliver(). Until then the connection answers no further frame, so replies keep
+    /// the order of the queries, and it is not closed as idle.
+    std::uint64_t defer();
+    /// The client's address.
+    const SocketAddress& peer() const;
+
+   private:
+    friend class TcpServer;
+    Reply(TcpServer& server, void* connection) : server_(server), connection_(connection) {}
+    TcpServer& server_;
+    void* connection_;
+  };
+
+  /// Answers one message (without its length prefix) through `reply`. Called on the owner's
+  /// thread.
+  using MessageHandler = std::function<void(std::span<const std::uint8_t> message, Reply& reply)>;
 
   static constexpr std::chrono::milliseconds kMinPressureIdle{200};
 
@@ -59,6 +78,9 @@ class TcpServer {
   /// Handles the ready descriptors among `fds` (those appended by appendPollFds), then closes
   /// connections that have been idle too long.
   void handle(std::span<const pollfd> fds, const MessageHandler& handler);
+  /// Sends a deferred answer (Reply::defer) and lets the connection go on with its next frames.
+  /// False when the connection has closed meanwhile (the answer is dropped). Owner's thread.
+  bool deliver(std::uint64_t id, std::span<const std::vector<std::uint8_t>> messages);
   /// Milliseconds until the next idle deadline (for the poll timeout), -1 when none, 0 when a
   /// connection still holds complete queries it had no room to answer yet.
   int nextTimeoutMs() const;
@@ -66,6 +88,9 @@ class TcpServer {
  private:
   struct Connection {
     int fd = -1;
+    std::uint64_t id = 0;    // unique for the server's lifetime: deliver()'s key
+    bool awaiting = false;   // a deferred answer is due before the next frame is answered
+    SocketAddress peer;
     std::vector<std::uint8_t> input;  // at most kMaxInput bytes: one largest frame and a bit
     std::vector<std::uint8_t> output;
     std::size_t output_sent = 0;
@@ -91,8 +116,11 @@ class TcpServer {
   // A spare descriptor, given up to accept-and-close a connection when the process runs out of
   // descriptors (EMFILE); otherwise the listener would stay readable and the loop would spin.
   int reserve_fd_;
+  void appendFramed(Connection& connection, std::span<const std::uint8_t> message);
+
   Options options_;
   std::vector<Connection> connections_;
+  std::uint64_t next_id_ = 1;
 };
 
 }  // namespace fibdns::engine

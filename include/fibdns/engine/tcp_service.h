@@ -1,6 +1,10 @@
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -11,18 +15,29 @@
 namespace fibdns::engine {
 
 /// DNS over TCP on a thread of its own, so that connections (however many, however slow) never
-/// share a loop with the UDP workers. One poll loop over every listening address; queries are
-/// answered from the newest published snapshot.
+/// share a loop with the UDP workers. One poll loop over every listening address; each message
+/// goes to the handler with the newest published snapshot.
 class TcpService {
  public:
-  /// `responder` and `publisher` must outlive the service.
-  TcpService(std::vector<std::unique_ptr<TcpServer>> servers,
-             const authority::DnsResponder& responder, const SnapshotPublisher& publisher);
+  /// Answers one message from `zone`; may send several messages, none, or defer the answer
+  /// (then deliverLater() brings it). Runs on the service's thread.
+  using Handler = std::function<void(std::span<const std::uint8_t> message,
+                                     const authority::RecordCache& zone, TcpServer::Reply& reply)>;
+
+  /// The standard handler: DnsResponder::respond over TCP.
+  static Handler respondWith(const authority::DnsResponder& responder);
+
+  /// `publisher` must outlive the service.
+  TcpService(std::vector<std::unique_ptr<TcpServer>> servers, Handler handler,
+             const SnapshotPublisher& publisher);
   ~TcpService();  // stop()s
   TcpService(const TcpService&) = delete;
   TcpService& operator=(const TcpService&) = delete;
 
   void start();
+  /// Hands a deferred answer (TcpServer::Reply::defer's id) to the service's thread, which sends
+  /// it. Any thread; dropped when the connection has gone.
+  void deliverLater(std::uint64_t id, std::vector<std::vector<std::uint8_t>> messages);
   /// Stops the loop and joins it; open connections are closed when the service is destroyed.
   /// Idempotent.
   void stop();
@@ -30,10 +45,15 @@ class TcpService {
  private:
   void run();
 
+  void deliverQueued();
+
   std::vector<std::unique_ptr<TcpServer>> servers_;
-  const authority::DnsResponder& responder_;
+  Handler handler_;
   const SnapshotPublisher& publisher_;
-  int wake_fd_;  // an eventfd: stop() writes to it
+  int wake_fd_;  // an eventfd: stop() and deliverLater() write to it
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::vector<std::pair<std::uint64_t, std::vector<std::vector<std::uint8_t>>>> deliveries_;
   std::thread thread_;
 };
 

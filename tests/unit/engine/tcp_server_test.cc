@@ -43,12 +43,30 @@ class Client {
     return ::recv(fd_, &byte, 1, 0) <= 0;
   }
 
+  // Sends one framed A query (foo.com) with this ID.
+  bool sendQuery(std::uint8_t id_high = 0xab, std::uint8_t id_low = 0xcd) {
+    const std::uint8_t query[] = {0, 25, id_high, id_low, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+                                  3, 'f', 'o', 'o', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1};
+    return ::send(fd_, query, sizeof query, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof query);
+  }
+
+  // The next framed message's first two payload bytes (the DNS ID), or -1 after a second.
+  int nextMessageId() {
+    std::uint8_t frame[2];
+    if (!readExactly(frame, 2)) {
+      return -1;
+    }
+    std::vector<std::uint8_t> message((std::size_t{frame[0]} << 8) | frame[1]);
+    if (message.size() < 2 || !readExactly(message.data(), message.size())) {
+      return -1;
+    }
+    return (message[0] << 8) | message[1];
+  }
+
   // Sends one framed A query (foo.com); true when a reply with the same ID arrives within a
   // second.
   bool queryAnswered() {
-    const std::uint8_t query[] = {0, 25, 0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-                                  3, 'f', 'o', 'o', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1};
-    if (::send(fd_, query, sizeof query, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof query)) {
+    if (!sendQuery()) {
       return false;
     }
     std::uint8_t reply[512];
@@ -61,19 +79,37 @@ class Client {
   }
 
  private:
+  bool readExactly(std::uint8_t* out, std::size_t size) {
+    std::size_t got = 0;
+    while (got < size) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 1000) != 1) {
+        return false;
+      }
+      const ssize_t n = ::recv(fd_, out + got, size - got, 0);
+      if (n <= 0) {
+        return false;
+      }
+      got += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
   int fd_;
 };
 
 class TcpServerTest : public ::testing::Test {
  protected:
-  void start(TcpServer::Options options) {
+  void start(TcpServer::Options options, TcpService::Handler handler = {}) {
     auto address = SocketAddress::fromIp("127.0.0.1", 0);
     auto server = TcpServer::listen(*address, options);
     ASSERT_TRUE(server.isOk()) << server.status().message();
     port_ = (*server)->port();
     std::vector<std::unique_ptr<TcpServer>> servers;
     servers.push_back(std::move(*server));
-    service_ = std::make_unique<TcpService>(std::move(servers), responder_, publisher_);
+    service_ = std::make_unique<TcpService>(
+        std::move(servers), handler ? std::move(handler) : TcpService::respondWith(responder_),
+        publisher_);
     service_->start();
   }
 
@@ -117,6 +153,39 @@ TEST_F(TcpServerTest, TheIdleTimeoutShrinksAboveHalfTheCap) {
   ASSERT_TRUE(c.queryAnswered());
   // 5 s / 10 = 500 ms instead of 5 s.
   EXPECT_TRUE(a.closedByServer(2s));
+}
+
+TEST_F(TcpServerTest, AHandlerMaySendSeveralMessagesOrAnswerLaterInOrder) {
+  std::vector<std::thread> later;
+  start({}, [&](std::span<const std::uint8_t> message, const authority::RecordCache&,
+                TcpServer::Reply& reply) {
+    const std::vector<std::uint8_t> id(message.begin(), message.begin() + 2);
+    if (message[0] == 0x01) {  // three messages at once, as a zone transfer does
+      for (int i = 0; i < 3; ++i) {
+        reply.send(id);
+      }
+    } else if (message[0] == 0x02) {  // later, from another thread
+      const std::uint64_t token = reply.defer();
+      later.emplace_back([this, token, id] {
+        std::this_thread::sleep_for(100ms);
+        service_->deliverLater(token, {id});
+      });
+    } else {
+      reply.send(id);
+    }
+  });
+  Client client("127.0.0.1", port_);
+  ASSERT_TRUE(client.sendQuery(0x01, 0x01));
+  ASSERT_TRUE(client.sendQuery(0x02, 0x02));  // deferred...
+  ASSERT_TRUE(client.sendQuery(0x03, 0x03));  // ...so this one waits behind it
+  EXPECT_EQ(client.nextMessageId(), 0x0101);
+  EXPECT_EQ(client.nextMessageId(), 0x0101);
+  EXPECT_EQ(client.nextMessageId(), 0x0101);
+  EXPECT_EQ(client.nextMessageId(), 0x0202);
+  EXPECT_EQ(client.nextMessageId(), 0x0303);
+  for (auto& thread : later) {
+    thread.join();
+  }
 }
 
 }  // namespace
