@@ -104,8 +104,8 @@ void Writer::commitPending() {
     return;
   }
 
-  // Apply the requests in order to a copy (sharing every shard until it changes), checking each
-  // one's precondition against what the requests before it made. Sets follow the requests'
+  // Apply the requests in order to a copy (sharing every shard until it changes), planning each
+  // one against what the requests before it made. Sets follow the requests'
   // order, so the store applies them exactly as the copy did.
   authority::RecordCache candidate = zone_.share();
   sets_.clear();
@@ -113,10 +113,11 @@ void Writer::commitPending() {
   bool shared_set_open = false;
   std::size_t change_count = 0;
   std::erase_if(pending_, [&](WriteRequest& request) {
-    if (request.precondition) {
-      const Status checked = request.precondition(candidate);
-      if (!checked.isOk()) {
-        request.done(checked, candidate.serial());
+    if (request.plan) {
+      request.changes.clear();
+      const Status planned = request.plan(candidate, request.changes);
+      if (!planned.isOk()) {
+        request.done(planned, candidate.serial());
         return true;
       }
     }

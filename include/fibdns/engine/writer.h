@@ -28,10 +28,14 @@ struct WriteRequest {
   /// Called exactly once, on the writer thread: Ok (with the serial after the commit) only once
   /// the changes are durable AND visible to queries; otherwise the reason. Must not block.
   std::function<void(const Status& outcome, std::uint32_t serial)> done;
-  /// Optional. Checked on the writer thread right before the commit, against the zone data as
-  /// it stands after every request taken before this one (RFC 2136 prerequisites): a failure
-  /// completes the request with that Status, and none of its changes is committed.
-  std::function<Status(const authority::RecordCache& zone)> precondition;
+  /// Optional. Works out the request's changes on the writer thread, right before the commit,
+  /// from the zone data as it stands after every request taken before this one (RFC 2136:
+  /// prerequisites and updates are evaluated atomically with the commit). It replaces `changes`
+  /// (given to it empty). A failure completes the request with that Status, and nothing of it
+  /// is committed.
+  std::function<Status(const authority::RecordCache& zone,
+                       std::vector<authority::RecordChange>& changes)>
+      plan;
   /// True: the request is a step of the zone's history of its own (one UPDATE message: the
   /// serial rises for it alone). False: it shares the step of the requests committed with it
   /// (lab registrations: one serial per group commit).

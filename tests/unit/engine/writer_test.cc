@@ -248,7 +248,7 @@ TEST_F(WriterTest, StopDrainsEverythingQueued) {
   EXPECT_FALSE(writer->submit(registration(record("late.com", 1), late)));
 }
 
-TEST_F(WriterTest, PreconditionsSeeEarlierRequestsAndAFailureCommitsNothingOfItsRequest) {
+TEST_F(WriterTest, PlansSeeEarlierRequestsAndAFailedPlanCommitsNothingOfItsRequest) {
   // Held back until all four requests are queued, so they go in one commit.
   std::promise<void> commit_started;
   std::promise<void> release_commit;
@@ -272,20 +272,26 @@ TEST_F(WriterTest, PreconditionsSeeEarlierRequestsAndAFailureCommitsNothingOfIts
 
   ASSERT_TRUE(writer->submit(registration(record("a.com", 1), lab1)));
   WriteRequest delete_a;  // "a.com must exist" (it does: lab1 came before), then delete it
-  delete_a.changes.push_back(RecordChange::remove("a.com"));
   delete_a.deadline = clock_.now() + 2s;
   delete_a.own_serial = true;
-  delete_a.precondition = [](const authority::RecordCache& zone) {
-    return zone.find("a.com") != nullptr ? Status::ok() : failedPrecondition("NXDOMAIN");
+  delete_a.plan = [](const authority::RecordCache& zone, std::vector<RecordChange>& changes) {
+    if (zone.find("a.com") == nullptr) {
+      return failedPrecondition("NXDOMAIN");
+    }
+    changes.push_back(RecordChange::remove("a.com"));
+    return Status::ok();
   };
   delete_a.done = [&](const Status& s, std::uint32_t serial) { update_ok.set_value({s, serial}); };
   ASSERT_TRUE(writer->submit(std::move(delete_a)));
   WriteRequest needs_a;  // "a.com must exist": no longer, after the delete
-  needs_a.changes.push_back(RecordChange::upsert(record("b.com", 2)));
   needs_a.deadline = clock_.now() + 2s;
   needs_a.own_serial = true;
-  needs_a.precondition = [](const authority::RecordCache& zone) {
-    return zone.find("a.com") != nullptr ? Status::ok() : failedPrecondition("NXDOMAIN");
+  needs_a.plan = [](const authority::RecordCache& zone, std::vector<RecordChange>& changes) {
+    if (zone.find("a.com") == nullptr) {
+      return failedPrecondition("NXDOMAIN");
+    }
+    changes.push_back(RecordChange::upsert(record("b.com", 2)));
+    return Status::ok();
   };
   needs_a.done = [&](const Status& s, std::uint32_t serial) {
     update_refused.set_value({s, serial});
