@@ -11,6 +11,9 @@ std::optional<dns::ARecord> DatagramHandler::handle(std::span<const std::uint8_t
                                                     bool truncated, const RecordCache& zone,
                                                     std::string& reply) {
   reply.clear();
+  if (datagram.empty()) {
+    return std::nullopt;  // nothing to answer, and an answer would only be a reflection
+  }
   if (!dns::lab::looksLikeText(datagram)) {
     const auto size = truncated ? DnsResponder::respondToOversized(datagram, dns_reply_)
                                 : responder_.respond(datagram, dns_reply_, Transport::Udp, zone);

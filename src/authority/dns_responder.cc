@@ -44,6 +44,35 @@ std::size_t writeBareReply(const Header& query, Rcode rcode, std::span<std::uint
   return writer.ok() ? writer.offset() : 0;
 }
 
+std::uint8_t extendedRcode(Rcode rcode);
+
+// NOTIMP or FORMERR with the question (when there was exactly one, well formed) and an OPT (when
+// the query had a valid one), so an EDNS client learns we speak EDNS; header only otherwise.
+std::size_t writeErrorReply(const Header& query, Rcode rcode, const dns::Question* question,
+                            const dns::EdnsInfo* edns, std::span<std::uint8_t> out) {
+  if (question == nullptr && edns == nullptr) {
+    return writeBareReply(query, rcode, out);
+  }
+  WireWriter writer(out.first(std::min<std::size_t>(out.size(), dns::kClassicUdpPayload)));
+  Header reply;
+  reply.id = query.id;
+  reply.flags = replyFlags(query, rcode);
+  reply.qdcount = question != nullptr ? 1 : 0;
+  reply.arcount = edns != nullptr ? 1 : 0;
+  dns::writeHeader(writer, reply);
+  if (question != nullptr) {
+    writer.writeName(question->name.wire(), dns::NameCompression::Record);
+    writer.writeU16(question->qtype);
+    writer.writeU16(question->qclass);
+  }
+  if (edns != nullptr) {
+    const std::size_t rdlength = dns::startOpt(writer, DnsResponder::kEdnsPayload,
+                                               extendedRcode(rcode), 0, edns->dnssec_ok);
+    dns::finishOpt(writer, rdlength);
+  }
+  return writer.ok() ? writer.offset() : writeBareReply(query, rcode, out);
+}
+
 // The largest reply this client can take (RFC 1035 §4.2.1, RFC 6891 §6.2.3-6.2.5).
 std::size_t replyLimit(Transport transport, const dns::EdnsInfo& edns) {
   if (transport == Transport::Tcp) {
@@ -122,18 +151,29 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
   if (!dns::readHeader(reader, header) || header.isResponse()) {
     return std::nullopt;
   }
-  // 2. Only standard queries.
-  if (header.opcode() != static_cast<std::uint8_t>(dns::Opcode::Query)) {
-    return writeBareReply(header, Rcode::NotImp, out);
-  }
-  // 3. Exactly one well-formed question, and well-formed records after it.
+  // 2-3. Parse every question and the records after them; an OPT found there is answered with
+  // an OPT even when the reply is NOTIMP or FORMERR (RFC 6891 §6.1.1).
   dns::Question question;
-  if (header.qdcount != 1 || !dns::readQuestion(reader, question)) {
-    return writeBareReply(header, Rcode::FormErr, out);
+  bool questions_ok = true;
+  for (std::uint16_t i = 0; i < header.qdcount && questions_ok; ++i) {
+    dns::Question parsed;
+    questions_ok = dns::readQuestion(reader, parsed);
+    if (i == 0) {
+      question = parsed;
+    }
   }
   dns::EdnsInfo edns;
-  if (dns::readEdns(reader, header, edns) != dns::EdnsParse::Ok) {
-    return writeBareReply(header, Rcode::FormErr, out);
+  const bool edns_ok = questions_ok && dns::readEdns(reader, header, edns) == dns::EdnsParse::Ok;
+  const bool echo_opt = edns_ok && edns.present;
+  const bool echo_question = edns_ok && header.qdcount == 1;
+  // 2. Only standard queries.
+  if (header.opcode() != static_cast<std::uint8_t>(dns::Opcode::Query)) {
+    return writeErrorReply(header, Rcode::NotImp, echo_question ? &question : nullptr,
+                           echo_opt ? &edns : nullptr, out);
+  }
+  // 3. Exactly one well-formed question, and well-formed records after it.
+  if (header.qdcount != 1 || !edns_ok) {
+    return writeErrorReply(header, Rcode::FormErr, nullptr, echo_opt ? &edns : nullptr, out);
   }
 
   // 4-6. Decide the answer.
@@ -251,8 +291,14 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
     ++nscount;
   }
 
+  // The OPT's options: NSID when asked for and configured (RFC 5001), Extended DNS Error 20 on
+  // a REFUSED for a name outside our zones (RFC 8914).
+  const bool send_nsid = edns.nsid_requested && !config_.nsid.empty();
+  const bool send_ede = answer.rcode == Rcode::Refused && zone == nullptr;
+  const std::size_t options_size =
+      (send_nsid ? 4 + config_.nsid.size() : 0) + (send_ede ? 4 + 2 : 0);
   // Too big for this client: keep header and question, set TC (RFC 2181 §9, RFC 6891 §7).
-  const std::size_t opt_size = edns.present ? dns::kOptRecordSize : 0;
+  const std::size_t opt_size = edns.present ? dns::kOptRecordSize + options_size : 0;
   if (!writer.ok() || writer.remaining() < opt_size) {
     writer.rollback(question_end);
     ancount = 0;
@@ -261,7 +307,20 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
     writer.patchU16(kFlagsOffset, reply.flags);
   }
   if (edns.present) {
-    dns::writeOpt(writer, kEdnsPayload, extendedRcode(answer.rcode), 0);
+    // DO is copied from the query (RFC 3225 §3); the rest is ours.
+    const std::size_t rdlength =
+        dns::startOpt(writer, kEdnsPayload, extendedRcode(answer.rcode), 0, edns.dnssec_ok);
+    if (send_nsid) {
+      dns::writeOption(writer, dns::kOptionNsid,
+                       std::span<const std::uint8_t>(
+                           reinterpret_cast<const std::uint8_t*>(config_.nsid.data()),
+                           config_.nsid.size()));
+    }
+    if (send_ede) {
+      const std::uint8_t info_code[] = {0, dns::kEdeNotAuthoritative};
+      dns::writeOption(writer, dns::kOptionEde, info_code);
+    }
+    dns::finishOpt(writer, rdlength);
     writer.patchU16(kArcountOffset, 1);
   }
   writer.patchU16(kAncountOffset, ancount);

@@ -109,6 +109,15 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
          config.zone.hostmaster = std::string(value);
          return Status::ok();
        }},
+      {"nsid", "FIBDNS_AS_NSID", "TEXT",
+       "name server identifier sent to DNS clients that ask for it (RFC 5001); empty: none", "",
+       [&](std::string_view value) -> Status {
+         if (value.size() > 255) {
+           return invalidArgument("--nsid longer than 255 bytes");
+         }
+         config.zone.nsid = std::string(value);
+         return Status::ok();
+       }},
       flags::unsignedOption("threads", "FIBDNS_AS_THREADS", "N",
                             "UDP serving threads per address (default: the number of CPUs)",
                             cpuCount(), 1, 256, config.threads),

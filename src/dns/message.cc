@@ -101,17 +101,45 @@ EdnsParse readEdns(WireReader& reader, const Header& header, EdnsInfo& edns) {
     edns.extended_rcode = static_cast<std::uint8_t>(record.ttl >> 24);
     edns.version = static_cast<std::uint8_t>((record.ttl >> 16) & 0xFF);
     edns.dnssec_ok = (record.ttl & kDoBit) != 0;
+    edns.options = record.rdata;
+    WireReader options(record.rdata);
+    while (options.remaining() > 0) {
+      const std::uint16_t code = options.readU16();
+      options.skip(options.readU16());
+      edns.nsid_requested = edns.nsid_requested || code == kOptionNsid;
+    }
   }
   return EdnsParse::Ok;
 }
 
 void writeOpt(WireWriter& writer, std::uint16_t udp_payload, std::uint8_t extended_rcode,
               std::uint8_t version) {
+  (void)startOpt(writer, udp_payload, extended_rcode, version, false);
+}
+
+std::size_t startOpt(WireWriter& writer, std::uint16_t udp_payload, std::uint8_t extended_rcode,
+                     std::uint8_t version, bool dnssec_ok) {
   writer.writeU8(0);  // root owner
   writer.writeU16(kTypeOpt);
   writer.writeU16(udp_payload);
-  writer.writeU32((std::uint32_t{extended_rcode} << 24) | (std::uint32_t{version} << 16));
-  writer.writeU16(0);  // RDLENGTH: no options
+  writer.writeU32((std::uint32_t{extended_rcode} << 24) | (std::uint32_t{version} << 16) |
+                  (dnssec_ok ? kDoBit : 0U));
+  const std::size_t rdlength_offset = writer.offset();
+  writer.writeU16(0);  // RDLENGTH: patched by finishOpt when options follow
+  return rdlength_offset;
+}
+
+void writeOption(WireWriter& writer, std::uint16_t code, std::span<const std::uint8_t> data) {
+  writer.writeU16(code);
+  writer.writeU16(static_cast<std::uint16_t>(data.size()));
+  writer.writeBytes(data);
+}
+
+void finishOpt(WireWriter& writer, std::size_t rdlength_offset) {
+  if (writer.ok()) {
+    writer.patchU16(rdlength_offset,
+                    static_cast<std::uint16_t>(writer.offset() - rdlength_offset - 2));
+  }
 }
 
 }  // namespace fibdns::dns

@@ -14,7 +14,8 @@ namespace fibdns::authority {
 
 /// One port, two formats: a datagram of printable text is a lab request (LabHandler); anything
 /// binary goes to the DNS wire-format responder. Text that is itself a lab reply gets no answer
-/// (no reflection loops between servers, or with a spoofed source). Pure: one instance per
+/// (no reflection loops between servers, or with a spoofed source), and neither does an empty
+/// datagram. Pure: one instance per
 /// serving thread (it keeps a scratch buffer), no sockets.
 class DatagramHandler {
  public:

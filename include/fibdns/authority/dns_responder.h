@@ -33,6 +33,8 @@ struct ZoneConfig {
   /// RFC 2308 negative-caching TTL. Short, because names are registered at run time and a
   /// cached NXDOMAIN would hide a new registration from resolvers for this long.
   std::uint32_t minimum = 60;
+  /// The name server identifier sent to clients that ask for it (RFC 5001 NSID); empty: none.
+  std::string nsid;
 };
 
 enum class Transport { Udp, Tcp };
@@ -43,9 +45,11 @@ enum class Transport { Udp, Tcp };
 ///
 /// Policy, in order (the reject ladder, STYLE C6.4 and issue 5):
 ///  1. fewer than 12 bytes, or QR set: no reply (nullopt);
-///  2. opcode other than QUERY: NOTIMP (header only, ID, opcode and RD echoed);
+///  2. opcode other than QUERY: NOTIMP (ID, opcode and RD echoed; the question and an OPT when
+///     the query had a well-formed one and a valid OPT, as RFC 6891 §6.1.1 asks);
 ///  3. QDCOUNT != 1, a malformed question, or a malformed record in the other sections
-///     (including a malformed OPT or more than one OPT): FORMERR (header only);
+///     (including a malformed OPT or more than one OPT): FORMERR (with an OPT when the query's
+///     sections parsed and held a valid one);
 ///  4. OPT with version > 0: BADVERS (RFC 6891 §6.1.3), question and OPT echoed;
 ///  5. class other than IN: REFUSED; name outside every zone: REFUSED;
 ///     AXFR/IXFR: REFUSED (zone transfers are not offered, as NSD and BIND answer by default);
@@ -57,7 +61,8 @@ enum class Transport { Udp, Tcp };
 ///       with TTL min(soa_ttl, minimum) (RFC 2308 §3).
 /// Every reply sets QR, copies ID, opcode, RD and CD, leaves RA, Z and AD clear, echoes the
 /// question byte for byte (0x20) and compresses later names into it. A query with an OPT gets an
-/// OPT (payload 1232, version 0, DO clear). A reply larger than the client's limit (UDP: 512, or
+/// OPT (payload 1232, version 0, DO copied from the query; NSID when asked for and configured;
+/// Extended DNS Error 20 "Not Authoritative" on a REFUSED for a name outside our zones). A reply larger than the client's limit (UDP: 512, or
 /// the advertised payload raised to 512 and capped at 1232; TCP: 65535) is cut to header,
 /// question and OPT with TC set. Bytes after the last counted record are ignored.
 class DnsResponder {

@@ -76,6 +76,10 @@ struct Question {
 /// Reads one question entry; false when the name is malformed or the entry is cut short.
 bool readQuestion(WireReader& reader, Question& question);
 
+inline constexpr std::uint16_t kOptionNsid = 3;   // RFC 5001
+inline constexpr std::uint16_t kOptionEde = 15;   // RFC 8914: Extended DNS Error
+inline constexpr std::uint16_t kEdeNotAuthoritative = 20;
+
 /// What the query's OPT record said (RFC 6891 §6.1.3). Unknown options are skipped.
 struct EdnsInfo {
   bool present = false;
@@ -83,6 +87,8 @@ struct EdnsInfo {
   std::uint8_t extended_rcode = 0;
   std::uint8_t version = 0;
   bool dnssec_ok = false;
+  bool nsid_requested = false;            // an NSID option was present (RFC 5001 §2.1)
+  std::span<const std::uint8_t> options;  // the OPT's RDATA: {code, length, data}*, checked
 };
 
 enum class EdnsParse {
@@ -102,5 +108,15 @@ EdnsParse readEdns(WireReader& reader, const Header& header, EdnsInfo& edns);
 /// extended RCODE (the high 8 bits of a 12-bit RCODE), version and flags (DO clear).
 void writeOpt(WireWriter& writer, std::uint16_t udp_payload, std::uint8_t extended_rcode,
               std::uint8_t version);
+
+/// Writes an OPT record's fixed part with DO as given and RDLENGTH 0, and returns the offset of
+/// that RDLENGTH: the caller appends options (writeOption) and then patches it with
+/// finishOpt().
+std::size_t startOpt(WireWriter& writer, std::uint16_t udp_payload, std::uint8_t extended_rcode,
+                     std::uint8_t version, bool dnssec_ok);
+/// Appends one EDNS option {code, length, data}.
+void writeOption(WireWriter& writer, std::uint16_t code, std::span<const std::uint8_t> data);
+/// Sets the RDLENGTH written by startOpt() to cover everything written since.
+void finishOpt(WireWriter& writer, std::size_t rdlength_offset);
 
 }  // namespace fibdns::dns

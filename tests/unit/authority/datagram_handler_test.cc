@@ -62,6 +62,11 @@ TEST_F(DatagramHandlerTest, NeverAnswersAnotherServersReply) {
   EXPECT_EQ(reply_.rfind("BAD REQUEST!\n", 0), 0U);  // an ordinary bad request is answered
 }
 
+TEST_F(DatagramHandlerTest, AnEmptyDatagramGetsNoReply) {
+  EXPECT_FALSE(handle(std::span<const std::uint8_t>()));
+  EXPECT_EQ(reply_, "");
+}
+
 TEST_F(DatagramHandlerTest, TruncatedTextIsABadRequestAndTruncatedDnsIsFormErr) {
   EXPECT_FALSE(handle(bytes("TYPE=A NAME=a.com VALUE=10.0.0.1 TTL=5"), /*truncated=*/true));
   EXPECT_EQ(reply_, "BAD REQUEST!\nrequest larger than 38 bytes");

@@ -198,8 +198,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"ResponseDroppedBeforeOpcode",
              withQuestionBytes(0x8000 | (4 << 11), 1, {0, 0, 1, 0, 1}), false, false, kNoError,
              false, false, kNone},
+        // The question is echoed when it is well formed (as Knot does).
         Case{"NotifyIsNotImp", withQuestionBytes(4 << 11, 1, {0, 0, 6, 0, 1}), false, true, kNotImp,
-             false, false, kNone},
+             false, true, kNone},
         Case{"StatusIsNotImp", header(2 << 11, 0), false, true, kNotImp, false, false, kNone},
         Case{"NotImpBeforeFormErr", header(1 << 11, 7), false, true, kNotImp, false, false, kNone},
         Case{"TwoQuestions",
@@ -520,10 +521,55 @@ TEST_F(DnsResponderTest, OptInQueryGetsOptInReply) {
   EXPECT_EQ(response->opt_payload, 1232);
   EXPECT_EQ(response->opt_version, 0);
   EXPECT_EQ(response->opt_ext_rcode, 0);
-  EXPECT_FALSE(response->opt_do);
+  EXPECT_TRUE(response->opt_do);  // RFC 3225 §3: DO is copied
   EXPECT_EQ(response->arcount, 1);
   EXPECT_EQ(response->additional.at(0).rdata.size(), 0u);  // no options echoed
   EXPECT_EQ(response->answers.size(), 1u);
+
+  s.edns_do = false;
+  const auto without_do = send(withOpt(s, 4096));
+  ASSERT_TRUE(without_do && without_do->has_opt);
+  EXPECT_FALSE(without_do->opt_do);
+}
+
+TEST_F(DnsResponderTest, FormErrAndNotImpCarryAnOptWhenTheQueryHadAValidOne) {
+  const auto two_questions =
+      PacketBuilder().header(0x1234, 0, 2, 0, 0, 1).question("a.com", 1).question("b.com", 1)
+          .opt(1232, 0, true, {}).bytes();
+  auto response = send(two_questions);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->fullRcode(), kFormErr);
+  ASSERT_TRUE(response->has_opt);
+  EXPECT_TRUE(response->opt_do);
+
+  QuerySpec notify = spec("fibonacci.com", kA);
+  notify.opcode = 4;
+  response = send(withOpt(notify, 1232));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->fullRcode(), kNotImp);
+  EXPECT_TRUE(response->has_opt);
+  EXPECT_EQ(response->qdcount, 1);
+}
+
+TEST_F(DnsResponderTest, NsidIsSentWhenAskedForAndConfigured) {
+  ZoneConfig config = rootZone();
+  config.nsid = "as-1";
+  QuerySpec s = spec("fibonacci.com", kA);
+  s.edns_options = {0x00, 0x03, 0x00, 0x00};  // NSID, empty (RFC 5001 §2.1)
+  auto response = send(withOpt(s, 1232), config);
+  ASSERT_TRUE(response && response->has_opt);
+  EXPECT_EQ(response->additional.at(0).rdata,
+            (Bytes{0x00, 0x03, 0x00, 0x04, 'a', 's', '-', '1'}));
+  response = send(withOpt(spec("fibonacci.com", kA), 1232), config);  // not asked: not sent
+  ASSERT_TRUE(response && response->has_opt);
+  EXPECT_TRUE(response->additional.at(0).rdata.empty());
+}
+
+TEST_F(DnsResponderTest, RefusedOutsideOurZonesCarriesExtendedError20) {
+  auto response = send(withOpt(spec("elsewhere.net", kA), 1232), twoZones());
+  ASSERT_TRUE(response && response->has_opt);
+  EXPECT_EQ(response->fullRcode(), kRefused);
+  EXPECT_EQ(response->additional.at(0).rdata, (Bytes{0x00, 0x0F, 0x00, 0x02, 0x00, 20}));
 }
 
 TEST_F(DnsResponderTest, NoOptWithoutOpt) {
