@@ -216,6 +216,40 @@ Bytes buildQuery(const QuerySpec& spec) {
   return builder.bytes();
 }
 
+Bytes buildUpdate(const UpdateSpec& spec) {
+  PacketBuilder builder;
+  builder
+      .header(spec.id, 0x2800, 1, static_cast<std::uint16_t>(spec.prerequisites.size()),
+              static_cast<std::uint16_t>(spec.updates.size()),
+              static_cast<std::uint16_t>(spec.additional.size()))
+      .question(spec.zone, spec.zone_type, spec.zone_class);
+  for (const auto* section : {&spec.prerequisites, &spec.updates, &spec.additional}) {
+    for (const RecordSpec& rr : *section) {
+      builder.name(rr.name).u16(rr.type).u16(rr.rrclass).u32(rr.ttl);
+      builder.u16(static_cast<std::uint16_t>(rr.rdata.size())).raw(rr.rdata);
+    }
+  }
+  return builder.bytes();
+}
+
+Bytes ipv4Rdata(std::string_view dotted) {
+  Bytes out;
+  unsigned value = 0;
+  for (const char c : dotted) {
+    if (c == '.') {
+      out.push_back(static_cast<std::uint8_t>(value));
+      value = 0;
+    } else {
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+  }
+  out.push_back(static_cast<std::uint8_t>(value));
+  if (out.size() != 4) {
+    throw std::invalid_argument("not a dotted quad");
+  }
+  return out;
+}
+
 Bytes buildQuery(std::string_view name, std::uint16_t qtype, std::uint16_t id) {
   QuerySpec spec;
   spec.name = std::string(name);

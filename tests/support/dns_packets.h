@@ -58,6 +58,30 @@ struct QuerySpec {
 Bytes buildQuery(const QuerySpec& spec);
 Bytes buildQuery(std::string_view name, std::uint16_t qtype, std::uint16_t id = 0x1234);
 
+/// One resource record to put into a message (names uncompressed, RDATA as given).
+struct RecordSpec {
+  std::string name;
+  std::uint16_t type = 1;
+  std::uint16_t rrclass = 1;
+  std::uint32_t ttl = 0;
+  Bytes rdata;
+};
+
+/// An RFC 2136 UPDATE request: zone section, prerequisites, updates, additional records.
+struct UpdateSpec {
+  std::uint16_t id = 0x2136;
+  std::string zone = "example.org";
+  std::uint16_t zone_type = 6;  // SOA
+  std::uint16_t zone_class = 1;
+  std::vector<RecordSpec> prerequisites;
+  std::vector<RecordSpec> updates;
+  std::vector<RecordSpec> additional;
+};
+Bytes buildUpdate(const UpdateSpec& spec);
+
+/// The 4 RDATA bytes of "10.0.0.1".
+Bytes ipv4Rdata(std::string_view dotted);
+
 struct Record {
   std::size_t offset = 0;  // where the record starts in the message
   std::string name;  // presentation, case as found, no trailing dot; root = ""
