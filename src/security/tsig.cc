@@ -13,7 +13,6 @@ namespace fibdns::security {
 namespace {
 
 constexpr std::size_t kArcountOffset = 10;
-constexpr std::size_t kTimeSignedSize = 6;
 constexpr std::uint64_t kMaxTimeSigned = (std::uint64_t{1} << 48) - 1;
 
 using Bytes = std::vector<std::uint8_t>;
