@@ -142,8 +142,8 @@ std::array<std::uint8_t, kServerCookieSize> ServerCookies::issue(
   cookie[5] = static_cast<std::uint8_t>((now >> 16) & 0xFF);
   cookie[6] = static_cast<std::uint8_t>((now >> 8) & 0xFF);
   cookie[7] = static_cast<std::uint8_t>(now & 0xFF);
-  const auto hash =
-      cookieHash(current_, client_cookie, std::span<const std::uint8_t>(cookie).first(kHashOffset), client);
+  const auto hash = cookieHash(current_, client_cookie,
+                               std::span<const std::uint8_t>(cookie).first(kHashOffset), client);
   if (!hash) {
     return {};
   }

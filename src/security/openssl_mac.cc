@@ -57,7 +57,8 @@ Mac Mac::hmac(TsigAlgorithm algorithm, std::span<const std::uint8_t> key) {
     return mac;
   }
   // OSSL_PARAM wants a mutable char*; OpenSSL only reads it.
-  char* digest = const_cast<char*>(digestName(algorithm));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  char* digest =
+      const_cast<char*>(digestName(algorithm));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                                OSSL_PARAM_construct_end()};
   // HMAC accepts an empty key (RFC 2104 pads it); OpenSSL wants a non-null pointer for it.

@@ -109,10 +109,9 @@ bool parseTsigRdata(const dns::RecordView& record, TsigRecord& out) {
 
 // Writes a TSIG RR after what `writer` holds and bumps ARCOUNT. The MAC was computed already.
 bool writeTsigRecord(dns::WireWriter& writer, const dns::WireName& key_name,
-                     const dns::WireName& algorithm, std::uint64_t time_signed,
-                     std::uint16_t fudge, std::span<const std::uint8_t> mac,
-                     std::uint16_t original_id, std::uint16_t error,
-                     std::span<const std::uint8_t> other) {
+                     const dns::WireName& algorithm, std::uint64_t time_signed, std::uint16_t fudge,
+                     std::span<const std::uint8_t> mac, std::uint16_t original_id,
+                     std::uint16_t error, std::span<const std::uint8_t> other) {
   const std::uint16_t arcount = readU16At(writer.written(), kArcountOffset);
   if (arcount == 0xFFFF) {
     return false;

@@ -43,7 +43,7 @@ class Lexer {
     const char c = text_[pos_];
     if (c == '{' || c == '}' || c == ';') {
       ++pos_;
-      token.kind = c == '{' ? TokenKind::OpenBrace
+      token.kind = c == '{'   ? TokenKind::OpenBrace
                    : c == '}' ? TokenKind::CloseBrace
                               : TokenKind::Semicolon;
       token.text = std::string(1, c);
@@ -100,8 +100,8 @@ class Lexer {
           ++pos_;
         }
         if (pos_ + 1 >= text_.size()) {
-          error_ = invalidArgument("line " + std::to_string(start_line) +
-                                   ": unterminated /* comment");
+          error_ =
+              invalidArgument("line " + std::to_string(start_line) + ": unterminated /* comment");
           pos_ = text_.size();
           return;
         }
@@ -191,8 +191,8 @@ class Parser {
       }
       for (const TsigKey& earlier : keys) {
         if (earlier.name.key() == key->name.key()) {
-          return invalidArgument(at(token->line, "key '" + std::string(key->name.key()) +
-                                                     "' defined twice"));
+          return invalidArgument(
+              at(token->line, "key '" + std::string(key->name.key()) + "' defined twice"));
         }
       }
       keys.push_back(std::move(key).value());

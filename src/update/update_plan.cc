@@ -27,9 +27,7 @@ UpdatePlan fail(UpdateRcode rcode, std::string reason) {
   return plan;
 }
 
-std::string quoted(const dns::WireName& name) {
-  return "'" + dns::printableEcho(name.key()) + "'";
-}
+std::string quoted(const dns::WireName& name) { return "'" + dns::printableEcho(name.key()) + "'"; }
 
 // Types that stand for a query or a transaction, never for data (RFC 2136 §3.2.1/§3.4.1.3; TKEY,
 // TSIG and OPT are pseudo-records).

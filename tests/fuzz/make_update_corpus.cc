@@ -58,11 +58,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   UpdateSpec prereqs;
-  prereqs.prerequisites = {{"www.example.org", 255, 255, 0, {}},
-                           {"www.example.org", 1, 255, 0, {}},
-                           {"nope.example.org", 1, 254, 0, {}},
-                           {"www.example.org", 1, 1, 0, ipv4Rdata("10.0.0.1")},
-                           {"example.org", 2, 1, 0, fibdns::testutil::encodeName("ns1.example.org")}};
+  prereqs.prerequisites = {
+      {"www.example.org", 255, 255, 0, {}},
+      {"www.example.org", 1, 255, 0, {}},
+      {"nope.example.org", 1, 254, 0, {}},
+      {"www.example.org", 1, 1, 0, ipv4Rdata("10.0.0.1")},
+      {"example.org", 2, 1, 0, fibdns::testutil::encodeName("ns1.example.org")}};
   prereqs.updates = {{"www.example.org", 255, 255, 0, {}},
                      {"www.example.org", 1, 254, 0, ipv4Rdata("10.0.0.1")}};
   UpdateSpec refused;
@@ -82,8 +83,8 @@ int main(int argc, char** argv) {
   Bytes cookie_query = fibdns::testutil::buildQuery([] {
     fibdns::testutil::QuerySpec spec;
     spec.edns = true;
-    spec.edns_options = {0x00, 0x0a, 0x00, 0x18, 1, 2, 3, 4, 5, 6, 7, 8, 1, 0, 0, 0,
-                         0x65, 0x53, 0xf1, 0x00, 9, 9, 9, 9, 9, 9, 9, 9};
+    spec.edns_options = {0x00, 0x0a, 0x00, 0x18, 1,    2,    3, 4, 5, 6, 7, 8, 1, 0,
+                         0,    0,    0x65, 0x53, 0xf1, 0x00, 9, 9, 9, 9, 9, 9, 9, 9};
     return spec;
   }());
   const std::vector<std::pair<std::string, Bytes>> seeds = {
@@ -99,7 +100,8 @@ int main(int argc, char** argv) {
       {"update_notzone", buildUpdate(notzone)},
       {"update_notauth", buildUpdate(notauth)},
       {"query_cookie", cookie_query},
-      {"query_signed", signMessage(fibdns::testutil::buildQuery("www.example.org", 1), sha256Key())},
+      {"query_signed",
+       signMessage(fibdns::testutil::buildQuery("www.example.org", 1), sha256Key())},
   };
   for (const auto& [name, bytes] : seeds) {
     const std::string path = std::string(argv[1]) + "/" + name + ".bin";

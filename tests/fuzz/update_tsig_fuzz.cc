@@ -27,9 +27,11 @@ using namespace fibdns;  // NOLINT(google-build-using-namespace): a fuzz driver
 
 // The keys the seed corpus is signed with (tests/fuzz/make_update_corpus.cc).
 constexpr const char* kKeys =
-    "key \"key.example\" { algorithm hmac-sha256; secret \"AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\"; };\n"
+    "key \"key.example\" { algorithm hmac-sha256; secret "
+    "\"AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\"; };\n"
     "key \"sha1.example\" { algorithm hmac-sha1; secret \"AwQFBgcICQoLDA0ODxAREhMUFRY=\"; };\n"
-    "key \"ddns-key.example\" { algorithm hmac-sha256; secret \"HG9yvXjz1iFx6xpGKQsVuQnNJLtmgUVm8IVi+UF/saE=\"; };\n";
+    "key \"ddns-key.example\" { algorithm hmac-sha256; secret "
+    "\"HG9yvXjz1iFx6xpGKQsVuQnNJLtmgUVm8IVi+UF/saE=\"; };\n";
 constexpr std::uint64_t kNow = 1'700'000'000;
 
 class FixedZones : public update::ZoneView {
@@ -62,8 +64,8 @@ void check(bool condition) {
 struct World {
   security::TsigKeyring keys = security::parseTsigKeyring(kKeys).value();
   FixedZones zones;
-  security::ServerCookies cookies{security::ServerCookies::Secret{1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
-                                                                  11, 12, 13, 14, 15, 16}};
+  security::ServerCookies cookies{
+      security::ServerCookies::Secret{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
   std::vector<std::uint8_t> out = std::vector<std::uint8_t>(65535);
 };
 
@@ -135,8 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(change.name == "example.org" ||
           (change.name.size() > 12 &&
            change.name.compare(change.name.size() - 12, 12, ".example.org") == 0));
-    check(change.name.find("sub.example.org") == std::string::npos ||
-          change.name.size() < 15 ||
+    check(change.name.find("sub.example.org") == std::string::npos || change.name.size() < 15 ||
           change.name.compare(change.name.size() - 15, 15, "sub.example.org") != 0);
   }
   replyAndCheck(world, update_message->header, &*update_message, plan.rcode,

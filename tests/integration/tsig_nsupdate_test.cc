@@ -120,11 +120,12 @@ class TsigNsupdateTest : public ::testing::Test {
     ASSERT_TRUE(message.isOk()) << message.status().message();
 
     update::UpdatePlan plan;
-    const security::UpdateAcl acl(
-        security::splitAllowUpdateList("itest-key").value().key_names, nullptr);
+    const security::UpdateAcl acl(security::splitAllowUpdateList("itest-key").value().key_names,
+                                  nullptr);
     if (signed_by != nullptr && !signed_by->isVerified()) {
       plan.rcode = update::UpdateRcode::NotAuth;
-    } else if (plan = update::checkZone(*message, zone_); plan.rcode != update::UpdateRcode::NoError) {
+    } else if (plan = update::checkZone(*message, zone_);
+               plan.rcode != update::UpdateRcode::NoError) {
     } else if (!acl.isAllowed(signed_by, security::IpAddress{})) {
       plan.rcode = update::UpdateRcode::Refused;
     } else {

@@ -84,8 +84,8 @@ Bytes ipv4Rdata(std::string_view dotted);
 
 struct Record {
   std::size_t offset = 0;  // where the record starts in the message
-  std::string name;  // presentation, case as found, no trailing dot; root = ""
-  Bytes owner_raw;   // the owner's bytes as they sit in the message (labels and/or pointer)
+  std::string name;        // presentation, case as found, no trailing dot; root = ""
+  Bytes owner_raw;         // the owner's bytes as they sit in the message (labels and/or pointer)
   std::uint16_t type = 0;
   std::uint16_t rrclass = 0;
   std::uint32_t ttl = 0;
@@ -133,10 +133,10 @@ struct TsigSpec {
   std::optional<std::uint16_t> original_id;  // default: the message's ID
   std::uint16_t error = 0;
   Bytes other;
-  std::size_t mac_size = 0;      // 0: the full MAC; otherwise its first mac_size bytes
-  Bytes prior_mac;               // a reply's request MAC, or the previous MAC of a stream
-  bool timers_only = false;      // a later message of a stream: digest only time and fudge
-  std::optional<Bytes> mac;      // send these bytes as the MAC instead (tampering, empty)
+  std::size_t mac_size = 0;  // 0: the full MAC; otherwise its first mac_size bytes
+  Bytes prior_mac;           // a reply's request MAC, or the previous MAC of a stream
+  bool timers_only = false;  // a later message of a stream: digest only time and fudge
+  std::optional<Bytes> mac;  // send these bytes as the MAC instead (tampering, empty)
 };
 
 /// The TSIG MAC of `message` (which has no TSIG; its header as the signer saw it, except that

@@ -51,20 +51,23 @@ const IpAddress kClient2 = IpAddress::v4({203, 0, 113, 203});
 TEST(ServerCookies, MatchesRfc9018LearningANewCookie) {  // A.1
   const ServerCookies cookies(kRfcSecret);
   const CookieOption request = cookie("2464c4abcf10c957");
-  EXPECT_EQ(issued(cookies, request, kClient1, 1559731985), hex("010000005cf79f111f8130c3eee29480"));
+  EXPECT_EQ(issued(cookies, request, kClient1, 1559731985),
+            hex("010000005cf79f111f8130c3eee29480"));
 }
 
 TEST(ServerCookies, MatchesRfc9018RenewedCookie) {  // A.2
   const ServerCookies cookies(kRfcSecret);
   const CookieOption request = cookie("2464c4abcf10c957010000005cf79f111f8130c3eee29480");
   EXPECT_EQ(cookies.check(request, kClient1, 1559734385), CookieCheck::Valid);
-  EXPECT_EQ(issued(cookies, request, kClient1, 1559734385), hex("010000005cf7a871d4a564a1442aca77"));
+  EXPECT_EQ(issued(cookies, request, kClient1, 1559734385),
+            hex("010000005cf7a871d4a564a1442aca77"));
 }
 
 TEST(ServerCookies, MatchesRfc9018AnotherClient) {  // A.3
   const ServerCookies cookies(kRfcSecret);
   const CookieOption request = cookie("fc93fc62807ddb8601000000 5cf79f11 1f8130c3eee29480");
-  EXPECT_EQ(issued(cookies, request, kClient2, 1559734700), hex("010000005cf7a9acf73a7810aca2381e"));
+  EXPECT_EQ(issued(cookies, request, kClient2, 1559734700),
+            hex("010000005cf7a9acf73a7810aca2381e"));
 }
 
 class ServerCookiesTest : public ::testing::Test {
@@ -152,7 +155,8 @@ TEST_F(ServerCookiesTest, WritesTheReplyOption) {
   EXPECT_EQ(buffer[0], 0);
   EXPECT_EQ(buffer[1], 10);
   EXPECT_EQ(buffer[3], 24);
-  EXPECT_TRUE(std::equal(client_only_.client.begin(), client_only_.client.end(), buffer.begin() + 4));
+  EXPECT_TRUE(
+      std::equal(client_only_.client.begin(), client_only_.client.end(), buffer.begin() + 4));
   const auto option = parseCookieOption(std::span<const std::uint8_t>(buffer).subspan(4, 24));
   ASSERT_TRUE(option.isOk());
   EXPECT_EQ(cookies_.check(*option, kClient1, kNow), CookieCheck::Valid);

@@ -141,11 +141,11 @@ TEST_F(RrlTest, OneBucketPerIpv6Slash56) {
 TEST_F(RrlTest, ClassesHaveTheirOwnBuckets) {
   auto rrl = limiter(10, 0);
   const IpAddress source = v4(203, 0, 113, 5);
-  EXPECT_EQ(count(burst(rrl, source, 50, milliseconds(0), ResponseClass::NxDomain),
-                  RrlDecision::Send),
-            10u);
-  for (const ResponseClass other : {ResponseClass::Answer, ResponseClass::NoData,
-                                    ResponseClass::Error, ResponseClass::Lab}) {
+  EXPECT_EQ(
+      count(burst(rrl, source, 50, milliseconds(0), ResponseClass::NxDomain), RrlDecision::Send),
+      10u);
+  for (const ResponseClass other :
+       {ResponseClass::Answer, ResponseClass::NoData, ResponseClass::Error, ResponseClass::Lab}) {
     EXPECT_EQ(rrl.decide(source, other, milliseconds(0)), RrlDecision::Send);
   }
 }
@@ -154,8 +154,7 @@ TEST_F(RrlTest, FullTableSharesBucketsInsteadOfGrowing) {
   // One bucket for everyone: a second network inherits the first one's empty bucket.
   auto rrl = limiter(10, 0, 1);
   EXPECT_EQ(count(burst(rrl, v4(10, 0, 0, 1), 10, milliseconds(0)), RrlDecision::Send), 10u);
-  EXPECT_EQ(rrl.decide(v4(10, 9, 9, 9), ResponseClass::Answer, milliseconds(0)),
-            RrlDecision::Drop);
+  EXPECT_EQ(rrl.decide(v4(10, 9, 9, 9), ResponseClass::Answer, milliseconds(0)), RrlDecision::Drop);
   // Once the bucket has been idle a second, a newcomer gets a fresh one.
   EXPECT_EQ(count(burst(rrl, v4(10, 8, 8, 8), 20, milliseconds(1000)), RrlDecision::Send), 10u);
 }
@@ -166,8 +165,8 @@ TEST_F(RrlTest, ManyNetworksStayWithinTheTable) {
   // network that keeps sending is still limited.
   std::size_t sent = 0;
   for (std::uint32_t i = 0; i < 100'000; ++i) {
-    const IpAddress source = v4(static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8),
-                                static_cast<std::uint8_t>(i), 1);
+    const IpAddress source = v4(static_cast<std::uint8_t>(i >> 16),
+                                static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i), 1);
     sent += rrl.decide(source, ResponseClass::Answer, milliseconds(0)) == RrlDecision::Send;
   }
   EXPECT_LE(sent, 100'000u);

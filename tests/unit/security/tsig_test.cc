@@ -59,8 +59,9 @@ class TsigTest : public ::testing::Test {
     ASSERT_TRUE(keys_.add(std::move(key)).isOk());
   }
 
-  TsigSpec spec(const std::string& key = "key.example", const std::string& algorithm = "hmac-sha256",
-                std::uint8_t seed = 1, std::size_t secret_size = 32) {
+  TsigSpec spec(const std::string& key = "key.example",
+                const std::string& algorithm = "hmac-sha256", std::uint8_t seed = 1,
+                std::size_t secret_size = 32) {
     TsigSpec s;
     s.key_name = key;
     s.algorithm = algorithm;
@@ -76,16 +77,12 @@ class TsigTest : public ::testing::Test {
     return result.isOk() ? result.value() : std::nullopt;
   }
 
-  Status verifyStatus(const Bytes& message) {
-    return verifyRequest(message, keys_, kNow).status();
-  }
+  Status verifyStatus(const Bytes& message) { return verifyRequest(message, keys_, kNow).status(); }
 
   TsigKeyring keys_;
 };
 
-TEST_F(TsigTest, UnsignedRequestHasNoVerdict) {
-  EXPECT_FALSE(verify(updateRequest()).has_value());
-}
+TEST_F(TsigTest, UnsignedRequestHasNoVerdict) { EXPECT_FALSE(verify(updateRequest()).has_value()); }
 
 TEST_F(TsigTest, VerifiesEachAlgorithm) {
   struct Case {
@@ -94,9 +91,9 @@ TEST_F(TsigTest, VerifiesEachAlgorithm) {
     std::uint8_t seed;
     std::size_t secret_size;
   };
-  for (const Case& c : {Case{"key.example", "hmac-sha256", 1, 32},
-                        Case{"sha512.example", "hmac-sha512", 2, 64},
-                        Case{"sha1.example", "hmac-sha1", 3, 20}}) {
+  for (const Case& c :
+       {Case{"key.example", "hmac-sha256", 1, 32}, Case{"sha512.example", "hmac-sha512", 2, 64},
+        Case{"sha1.example", "hmac-sha1", 3, 20}}) {
     SCOPED_TRACE(c.algorithm);
     const auto verdict =
         verify(signMessage(updateRequest(), spec(c.key, c.algorithm, c.seed, c.secret_size)));
@@ -225,7 +222,8 @@ TEST_F(TsigTest, OriginalIdIsWhatWasSigned) {
 TEST_F(TsigTest, TsigNotLastIsFormErr) {
   Bytes message = signMessage(updateRequest(), spec());
   // Another additional record after the TSIG.
-  message = PacketBuilder().raw(message).name("x.example").u16(1).u16(1).u32(0).u16(4).u32(0).bytes();
+  message =
+      PacketBuilder().raw(message).name("x.example").u16(1).u16(1).u32(0).u16(4).u32(0).bytes();
   message[11] = static_cast<std::uint8_t>(message[11] + 1);
   EXPECT_EQ(verifyStatus(message).code(), StatusCode::InvalidArgument);
 }
@@ -342,7 +340,7 @@ TEST_F(TsigResponseTest, BadTimeReplyIsSignedWithTheServersTime) {
   ASSERT_TRUE(fields.has_value());
   EXPECT_EQ(fields->error, 18);
   EXPECT_EQ(fields->time_signed, kNow);  // the request's
-  Bytes server_time;  // kNow + 1000 as 48 bits, big-endian
+  Bytes server_time;                     // kNow + 1000 as 48 bits, big-endian
   for (int shift = 40; shift >= 0; shift -= 8) {
     server_time.push_back(static_cast<std::uint8_t>(((kNow + 1000) >> shift) & 0xFF));
   }
@@ -363,8 +361,8 @@ TEST_F(TsigResponseTest, BadSigAndBadKeyRepliesAreUnsigned) {
   };
   const TsigSpec wrong_secret = spec("key.example", "hmac-sha256", 9);
   const TsigSpec unknown_key = spec("Nobody.Example");
-  for (const Case& c : {Case{wrong_secret, 16, "key.example"},
-                        Case{unknown_key, 17, "nobody.example"}}) {
+  for (const Case& c :
+       {Case{wrong_secret, 16, "key.example"}, Case{unknown_key, 17, "nobody.example"}}) {
     SCOPED_TRACE(c.error);
     const auto verdict = verify(signMessage(updateRequest(), c.spec));
     ASSERT_TRUE(verdict.has_value());
