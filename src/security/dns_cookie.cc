@@ -20,16 +20,10 @@ using Hash = std::array<std::uint8_t, kHashSize>;
 std::optional<Hash> cookieHash(const ServerCookies::Secret& secret,
                                std::span<const std::uint8_t> client_cookie,
                                std::span<const std::uint8_t> header, const IpAddress& client) {
-  detail::Mac mac = detail::Mac::siphash24(secret);
-  mac.update(client_cookie);
-  mac.update(header);
-  mac.update(client.bytes());
-  std::array<std::uint8_t, detail::kMaxMacLength> out{};
-  if (mac.finish(out) != kHashSize) {
+  Hash hash{};
+  if (!detail::siphash24(secret, {client_cookie, header, client.bytes()}, hash)) {
     return std::nullopt;
   }
-  Hash hash{};
-  std::copy(out.begin(), out.begin() + kHashSize, hash.begin());
   return hash;
 }
 

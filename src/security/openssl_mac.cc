@@ -92,6 +92,43 @@ Mac Mac::siphash24(std::span<const std::uint8_t, 16> key) {
   return mac;
 }
 
+bool siphash24(std::span<const std::uint8_t, 16> key,
+               std::initializer_list<std::span<const std::uint8_t>> pieces,
+               std::span<std::uint8_t, 8> out) {
+  struct ThreadContext {
+    EVP_MAC_CTX* ctx = nullptr;
+    ~ThreadContext() { EVP_MAC_CTX_free(ctx); }
+  };
+  thread_local ThreadContext cached;
+  const OSSL_PARAM* params = nullptr;
+  std::size_t size = 8;
+  unsigned int c_rounds = 2;
+  unsigned int d_rounds = 4;
+  const OSSL_PARAM first_params[] = {OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
+                                     OSSL_PARAM_construct_uint(OSSL_MAC_PARAM_C_ROUNDS, &c_rounds),
+                                     OSSL_PARAM_construct_uint(OSSL_MAC_PARAM_D_ROUNDS, &d_rounds),
+                                     OSSL_PARAM_construct_end()};
+  if (cached.ctx == nullptr) {
+    EVP_MAC* const algo = fetchedMac(OSSL_MAC_NAME_SIPHASH);
+    cached.ctx = algo == nullptr ? nullptr : EVP_MAC_CTX_new(algo);
+    if (cached.ctx == nullptr) {
+      return false;
+    }
+    params = first_params;  // they stay set in the context for later calls
+  }
+  // Initialising with the key every time resets the state: nothing of the last call remains.
+  if (EVP_MAC_init(cached.ctx, key.data(), key.size(), params) != 1) {
+    return false;
+  }
+  for (const auto piece : pieces) {
+    if (!piece.empty() && EVP_MAC_update(cached.ctx, piece.data(), piece.size()) != 1) {
+      return false;
+    }
+  }
+  std::size_t length = 0;
+  return EVP_MAC_final(cached.ctx, out.data(), &length, out.size()) == 1 && length == out.size();
+}
+
 void Mac::update(std::span<const std::uint8_t> bytes) {
   if (ok_ && !bytes.empty()) {
     ok_ = EVP_MAC_update(context_->ctx, bytes.data(), bytes.size()) == 1;

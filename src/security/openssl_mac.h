@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 
@@ -38,6 +39,13 @@ class Mac {
   std::unique_ptr<Context> context_;
   bool ok_ = false;
 };
+
+/// SipHash-2-4 (64-bit output) of the concatenated `pieces` under a 128-bit key, written to
+/// `out`; false if OpenSSL fails. Reuses one OpenSSL context per thread, so the per-query cookie
+/// path allocates nothing. Thread-safe.
+bool siphash24(std::span<const std::uint8_t, 16> key,
+               std::initializer_list<std::span<const std::uint8_t>> pieces,
+               std::span<std::uint8_t, 8> out);
 
 /// Constant-time equality of two byte strings of the same length (CRYPTO_memcmp); false when
 /// the lengths differ (the lengths are not secret).

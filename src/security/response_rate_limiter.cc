@@ -1,5 +1,6 @@
 #include "fibdns/security/response_rate_limiter.h"
 
+#include <cassert>
 #include <string>
 
 namespace fibdns::security {
@@ -113,7 +114,9 @@ ResponseRateLimiter::Bucket& ResponseRateLimiter::bucketFor(
     free_bucket->last_ms = now_ms;
     return *free_bucket;
   }
-  // Every probed bucket is busy: share the least recently used one, tokens and all.
+  // Every probed bucket is busy: share the least recently used one, tokens and all. The table
+  // is never empty while enabled, so at least one bucket was probed.
+  assert(oldest != nullptr && "a probe that found no free bucket found a busy one");
   oldest->key = key;
   return *oldest;
 }
