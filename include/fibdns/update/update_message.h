@@ -11,6 +11,16 @@
 
 /// RFC 2136 dynamic UPDATE: the message as values (this header), and what it asks of a zone
 /// (update_plan.h). Pure: no I/O, no OpenSSL; TSIG is fibdns_security's.
+///
+/// How a server chains the pieces for one datagram or TCP frame with opcode UPDATE (as the test
+/// tests/integration/tsig_nsupdate_test.cc does):
+///   1. security::verifyRequest: error -> FORMERR (unsigned); a verdict that is not verified ->
+///      NOTAUTH with appendResponseTsig (nothing else is looked at).
+///   2. parseUpdate: error -> FORMERR (writeUpdateReply with a null request).
+///   3. checkZone -> NOTAUTH; then security::UpdateAcl::isAllowed -> REFUSED.
+///   4. checkPrerequisites, planUpdates (or planUpdate for all three) -> the RCODE, or changes.
+///   5. Changes go to the writer as one transaction; reply NOERROR once durable, SERVFAIL if the
+///      commit fails. Every reply to a signed request ends with appendResponseTsig.
 namespace fibdns::update {
 
 inline constexpr std::uint8_t kOpcodeUpdate = 5;
