@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fibdns/dns/message.h"
 #include "support/dns_packets.h"
 
 namespace fibdns::dns {
