@@ -4,10 +4,11 @@
 FIBDNS_BUILD_PACKAGES=(
   build-essential cmake pkg-config
   libsqlite3-dev libsqlitecpp-dev libpistache-dev rapidjson-dev
-  libgtest-dev libgmock-dev libgmp-dev libcurl4-openssl-dev
+  libgtest-dev libgmock-dev libgmp-dev libcurl4-openssl-dev libssl-dev
 )
 # Tools the scripts and integration tests call.
-FIBDNS_TEST_PACKAGES=(sqlite3 curl netcat-openbsd bind9-dnsutils procps iproute2)
+# bind9 brings tsig-keygen; bind9-dnsutils brings dig and nsupdate.
+FIBDNS_TEST_PACKAGES=(sqlite3 curl netcat-openbsd bind9 bind9-dnsutils procps iproute2)
 FIBDNS_RUN_PACKAGES=(sqlite3 curl)
 
 fibdns_install_packages() {

@@ -1,6 +1,11 @@
 #include "support/dns_packets.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cctype>
 #include <stdexcept>
+#include <string>
 
 namespace fibdns::testutil {
 namespace {
@@ -90,6 +95,7 @@ class Decoder {
 
   Record record() {
     Record r;
+    r.offset = pos_;
     r.name = name(&r.owner_raw);
     r.type = get16();
     r.rrclass = get16();
@@ -210,12 +216,199 @@ Bytes buildQuery(const QuerySpec& spec) {
   return builder.bytes();
 }
 
+Bytes buildUpdate(const UpdateSpec& spec) {
+  PacketBuilder builder;
+  builder
+      .header(spec.id, 0x2800, 1, static_cast<std::uint16_t>(spec.prerequisites.size()),
+              static_cast<std::uint16_t>(spec.updates.size()),
+              static_cast<std::uint16_t>(spec.additional.size()))
+      .question(spec.zone, spec.zone_type, spec.zone_class);
+  for (const auto* section : {&spec.prerequisites, &spec.updates, &spec.additional}) {
+    for (const RecordSpec& rr : *section) {
+      builder.name(rr.name).u16(rr.type).u16(rr.rrclass).u32(rr.ttl);
+      builder.u16(static_cast<std::uint16_t>(rr.rdata.size())).raw(rr.rdata);
+    }
+  }
+  return builder.bytes();
+}
+
+Bytes ipv4Rdata(std::string_view dotted) {
+  Bytes out;
+  unsigned value = 0;
+  for (const char c : dotted) {
+    if (c == '.') {
+      out.push_back(static_cast<std::uint8_t>(value));
+      value = 0;
+    } else {
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+  }
+  out.push_back(static_cast<std::uint8_t>(value));
+  if (out.size() != 4) {
+    throw std::invalid_argument("not a dotted quad");
+  }
+  return out;
+}
+
 Bytes buildQuery(std::string_view name, std::uint16_t qtype, std::uint16_t id) {
   QuerySpec spec;
   spec.name = std::string(name);
   spec.qtype = qtype;
   spec.id = id;
   return buildQuery(spec);
+}
+
+Bytes hmac(std::string_view digest, const Bytes& key, const Bytes& data) {
+  const EVP_MD* md = digest == "sha1"     ? EVP_sha1()
+                     : digest == "sha256" ? EVP_sha256()
+                     : digest == "sha512" ? EVP_sha512()
+                                          : nullptr;
+  if (md == nullptr) {
+    throw std::invalid_argument("unknown digest");
+  }
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned int length = 0;
+  static const std::uint8_t kNoKey = 0;
+  HMAC(md, key.empty() ? &kNoKey : key.data(), static_cast<int>(key.size()), data.data(),
+       data.size(), out.data(), &length);
+  out.resize(length);
+  return out;
+}
+
+namespace {
+
+Bytes lowerName(std::string_view name) {
+  Bytes out = encodeName(name);
+  for (std::uint8_t& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<std::uint8_t>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+void put48(Bytes& out, std::uint64_t value) {
+  put16(out, static_cast<std::uint16_t>(value >> 32));
+  put32(out, static_cast<std::uint32_t>(value & 0xFFFFFFFF));
+}
+
+}  // namespace
+
+Bytes tsigMac(const Bytes& message, const TsigSpec& spec) {
+  Bytes data;
+  if (!spec.prior_mac.empty()) {
+    put16(data, static_cast<std::uint16_t>(spec.prior_mac.size()));
+    data.insert(data.end(), spec.prior_mac.begin(), spec.prior_mac.end());
+  }
+  Bytes body = message;
+  const std::uint16_t id =
+      spec.original_id ? *spec.original_id : static_cast<std::uint16_t>((body[0] << 8) | body[1]);
+  body[0] = static_cast<std::uint8_t>(id >> 8);
+  body[1] = static_cast<std::uint8_t>(id & 0xFF);
+  data.insert(data.end(), body.begin(), body.end());
+  if (spec.timers_only) {
+    put48(data, spec.time_signed);
+    put16(data, spec.fudge);
+  } else {
+    const Bytes key = lowerName(spec.key_name);
+    data.insert(data.end(), key.begin(), key.end());
+    put16(data, 255);  // CLASS ANY
+    put32(data, 0);    // TTL
+    const Bytes algorithm = lowerName(spec.algorithm);
+    data.insert(data.end(), algorithm.begin(), algorithm.end());
+    put48(data, spec.time_signed);
+    put16(data, spec.fudge);
+    put16(data, spec.error);
+    put16(data, static_cast<std::uint16_t>(spec.other.size()));
+    data.insert(data.end(), spec.other.begin(), spec.other.end());
+  }
+  std::string digest = spec.algorithm.substr(5);  // "hmac-sha256" -> "sha256"
+  for (char& c : digest) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return hmac(digest, spec.secret, data);
+}
+
+Bytes signMessage(const Bytes& message, const TsigSpec& spec) {
+  Bytes mac;
+  if (spec.mac) {
+    mac = *spec.mac;
+  } else {
+    mac = tsigMac(message, spec);
+    if (spec.mac_size != 0) {
+      mac.resize(spec.mac_size);
+    }
+  }
+  const std::uint16_t id = spec.original_id
+                               ? *spec.original_id
+                               : static_cast<std::uint16_t>((message[0] << 8) | message[1]);
+  Bytes rdata = encodeName(spec.algorithm);
+  put48(rdata, spec.time_signed);
+  put16(rdata, spec.fudge);
+  put16(rdata, static_cast<std::uint16_t>(mac.size()));
+  rdata.insert(rdata.end(), mac.begin(), mac.end());
+  put16(rdata, id);
+  put16(rdata, spec.error);
+  put16(rdata, static_cast<std::uint16_t>(spec.other.size()));
+  rdata.insert(rdata.end(), spec.other.begin(), spec.other.end());
+
+  Bytes out = message;
+  const Bytes owner = encodeName(spec.key_name);
+  out.insert(out.end(), owner.begin(), owner.end());
+  put16(out, 250);
+  put16(out, 255);
+  put32(out, 0);
+  put16(out, static_cast<std::uint16_t>(rdata.size()));
+  out.insert(out.end(), rdata.begin(), rdata.end());
+  const std::uint16_t arcount = static_cast<std::uint16_t>(((out[10] << 8) | out[11]) + 1);
+  out[10] = static_cast<std::uint8_t>(arcount >> 8);
+  out[11] = static_cast<std::uint8_t>(arcount & 0xFF);
+  return out;
+}
+
+std::optional<TsigFields> decodeTsig(const Record& record) {
+  if (record.type != 250) {
+    return std::nullopt;
+  }
+  try {
+    // The algorithm name is uncompressed, so the RDATA decodes on its own.
+    Decoder d(record.rdata);
+    TsigFields f;
+    f.algorithm = d.name();
+    const std::uint64_t high = d.get16();
+    f.time_signed = (high << 32) | d.get32();
+    f.fudge = d.get16();
+    const std::uint16_t mac_size = d.get16();
+    for (std::uint16_t i = 0; i < mac_size; ++i) {
+      f.mac.push_back(d.at(d.pos() + i));
+    }
+    d = Decoder(std::span<const std::uint8_t>(record.rdata).subspan(d.pos() + mac_size));
+    f.original_id = d.get16();
+    f.error = d.get16();
+    const std::uint16_t other_size = d.get16();
+    for (std::uint16_t i = 0; i < other_size; ++i) {
+      f.other.push_back(d.at(d.pos() + i));
+    }
+    if (d.pos() + other_size != d.size()) {
+      return std::nullopt;
+    }
+    return f;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+Bytes withoutLastRecord(std::span<const std::uint8_t> message) {
+  const auto parsed = parseResponse(message);
+  if (!parsed || parsed->additional.empty()) {
+    throw std::invalid_argument("no additional record to strip");
+  }
+  Bytes out(message.begin(),
+            message.begin() + static_cast<std::ptrdiff_t>(parsed->additional.back().offset));
+  const std::uint16_t arcount = static_cast<std::uint16_t>(parsed->arcount - 1);
+  out[10] = static_cast<std::uint8_t>(arcount >> 8);
+  out[11] = static_cast<std::uint8_t>(arcount & 0xFF);
+  return out;
 }
 
 std::optional<Response> parseResponse(std::span<const std::uint8_t> bytes, std::string* error) {

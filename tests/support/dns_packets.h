@@ -58,9 +58,34 @@ struct QuerySpec {
 Bytes buildQuery(const QuerySpec& spec);
 Bytes buildQuery(std::string_view name, std::uint16_t qtype, std::uint16_t id = 0x1234);
 
+/// One resource record to put into a message (names uncompressed, RDATA as given).
+struct RecordSpec {
+  std::string name;
+  std::uint16_t type = 1;
+  std::uint16_t rrclass = 1;
+  std::uint32_t ttl = 0;
+  Bytes rdata;
+};
+
+/// An RFC 2136 UPDATE request: zone section, prerequisites, updates, additional records.
+struct UpdateSpec {
+  std::uint16_t id = 0x2136;
+  std::string zone = "example.org";
+  std::uint16_t zone_type = 6;  // SOA
+  std::uint16_t zone_class = 1;
+  std::vector<RecordSpec> prerequisites;
+  std::vector<RecordSpec> updates;
+  std::vector<RecordSpec> additional;
+};
+Bytes buildUpdate(const UpdateSpec& spec);
+
+/// The 4 RDATA bytes of "10.0.0.1".
+Bytes ipv4Rdata(std::string_view dotted);
+
 struct Record {
-  std::string name;  // presentation, case as found, no trailing dot; root = ""
-  Bytes owner_raw;   // the owner's bytes as they sit in the message (labels and/or pointer)
+  std::size_t offset = 0;  // where the record starts in the message
+  std::string name;        // presentation, case as found, no trailing dot; root = ""
+  Bytes owner_raw;         // the owner's bytes as they sit in the message (labels and/or pointer)
   std::uint16_t type = 0;
   std::uint16_t rrclass = 0;
   std::uint32_t ttl = 0;
@@ -93,6 +118,49 @@ struct Response {
   /// The 12-bit RCODE: header bits plus the OPT's extended bits.
   unsigned fullRcode() const { return (unsigned{opt_ext_rcode} << 4) | rcode; }
 };
+
+/// HMAC through OpenSSL's one-shot HMAC() (digest "sha1", "sha256" or "sha512"): the tests'
+/// own MAC, computed apart from the code under test.
+Bytes hmac(std::string_view digest, const Bytes& key, const Bytes& data);
+
+/// How to sign a message with TSIG (RFC 8945 §4.3), spelled out field by field.
+struct TsigSpec {
+  std::string key_name = "key.example";
+  std::string algorithm = "hmac-sha256";  // also the digest: hmac-<digest>
+  Bytes secret;
+  std::uint64_t time_signed = 0;
+  std::uint16_t fudge = 300;
+  std::optional<std::uint16_t> original_id;  // default: the message's ID
+  std::uint16_t error = 0;
+  Bytes other;
+  std::size_t mac_size = 0;  // 0: the full MAC; otherwise its first mac_size bytes
+  Bytes prior_mac;           // a reply's request MAC, or the previous MAC of a stream
+  bool timers_only = false;  // a later message of a stream: digest only time and fudge
+  std::optional<Bytes> mac;  // send these bytes as the MAC instead (tampering, empty)
+};
+
+/// The TSIG MAC of `message` (which has no TSIG; its header as the signer saw it, except that
+/// the ID is replaced by the original ID) under `spec`, full length.
+Bytes tsigMac(const Bytes& message, const TsigSpec& spec);
+
+/// `message` with a TSIG RR appended (names uncompressed, as given) and ARCOUNT raised by one.
+Bytes signMessage(const Bytes& message, const TsigSpec& spec);
+
+/// The RDATA of a TSIG record, decoded.
+struct TsigFields {
+  std::string algorithm;
+  std::uint64_t time_signed = 0;
+  std::uint16_t fudge = 0;
+  Bytes mac;
+  std::uint16_t original_id = 0;
+  std::uint16_t error = 0;
+  Bytes other;
+};
+std::optional<TsigFields> decodeTsig(const Record& record);
+
+/// The message before its last record (the TSIG), with ARCOUNT lowered by one: what the signer
+/// digested. The message must parse (parseResponse).
+Bytes withoutLastRecord(std::span<const std::uint8_t> message);
 
 /// Decodes a reply strictly (bounds, backward-only pointers, no trailing bytes). nullopt, with
 /// the reason in *error when given, when the reply is not a well-formed message.
