@@ -104,9 +104,8 @@ void UdpWorker::run() {
       message.msg_hdr.msg_namelen = sizeof(sockaddr_storage);  // the kernel overwrites both
       message.msg_hdr.msg_flags = 0;
     }
-    const int received =
-        ::recvmmsg(fd_, messages_.data(), static_cast<unsigned>(kMaxBatch),
-                   stopping ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
+    const int received = ::recvmmsg(fd_, messages_.data(), static_cast<unsigned>(kMaxBatch),
+                                    stopping ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
     if (received <= 0 && stopping_.load(std::memory_order_relaxed)) {
       return;  // nothing left (0 once shut down, or EAGAIN)
     }

@@ -79,9 +79,11 @@ LatencySummary measureUdp(const std::string& ip, unsigned short port, const std:
     const auto id = static_cast<std::uint16_t>(i);
     const auto query = testutil::buildQuery(name, 1, id);
     const auto start = Clock::now();
-    const auto reply = udpRoundTrip(socket, std::string(query.begin(), query.end()), milliseconds(2000));
+    const auto reply =
+        udpRoundTrip(socket, std::string(query.begin(), query.end()), milliseconds(2000));
     const auto elapsed = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-    if (reply && answersWith(std::vector<std::uint8_t>(reply->begin(), reply->end()), id, address)) {
+    if (reply &&
+        answersWith(std::vector<std::uint8_t>(reply->begin(), reply->end()), id, address)) {
       samples.push_back(elapsed);
     }
   }
@@ -96,7 +98,8 @@ LatencySummary measureTcp(const std::string& ip, unsigned short port, const std:
   for (int i = 0; i < count && socket.valid(); ++i) {
     const auto id = static_cast<std::uint16_t>(i);
     const auto start = Clock::now();
-    const auto reply = tcpDnsRoundTrip(socket, testutil::buildQuery(name, 1, id), milliseconds(2000));
+    const auto reply =
+        tcpDnsRoundTrip(socket, testutil::buildQuery(name, 1, id), milliseconds(2000));
     const auto elapsed = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
     if (reply && answersWith(*reply, id, address)) {
       samples.push_back(elapsed);
@@ -117,7 +120,8 @@ bool withinTwice(double during, double before, double floor_us) {
   return during <= 2 * before + floor_us;
 }
 
-TEST(AuthoritativeEngineLock, QueriesStayFastAndRegistrationsFailAtTheDeadlineWhileAnotherProcessLocksTheDatabase) {
+TEST(AuthoritativeEngineLock,
+     QueriesStayFastAndRegistrationsFailAtTheDeadlineWhileAnotherProcessLocksTheDatabase) {
   TempDir dir;
   const std::string db = dir.file("records.db");
   const unsigned short port = freeUdpPort(kLockIp);
@@ -130,8 +134,10 @@ TEST(AuthoritativeEngineLock, QueriesStayFastAndRegistrationsFailAtTheDeadlineWh
 
   constexpr int kQueries = 200;
   (void)measureUdp(kLockIp, port, "before.lock.test", "10.20.0.1", 20);  // warm-up
-  const LatencySummary udp_before = measureUdp(kLockIp, port, "before.lock.test", "10.20.0.1", kQueries);
-  const LatencySummary tcp_before = measureTcp(kLockIp, port, "before.lock.test", "10.20.0.1", kQueries);
+  const LatencySummary udp_before =
+      measureUdp(kLockIp, port, "before.lock.test", "10.20.0.1", kQueries);
+  const LatencySummary tcp_before =
+      measureTcp(kLockIp, port, "before.lock.test", "10.20.0.1", kQueries);
 
   DatabaseLocker locker(db, dir.path());
   ASSERT_TRUE(locker.waitLocked()) << locker.log();
@@ -163,8 +169,10 @@ TEST(AuthoritativeEngineLock, QueriesStayFastAndRegistrationsFailAtTheDeadlineWh
   }
 
   // Queries meanwhile: DNS over UDP and TCP, and the lab protocol.
-  const LatencySummary udp_during = measureUdp(kLockIp, port, "before.lock.test", "10.20.0.1", kQueries);
-  const LatencySummary tcp_during = measureTcp(kLockIp, port, "before.lock.test", "10.20.0.1", kQueries);
+  const LatencySummary udp_during =
+      measureUdp(kLockIp, port, "before.lock.test", "10.20.0.1", kQueries);
+  const LatencySummary tcp_during =
+      measureTcp(kLockIp, port, "before.lock.test", "10.20.0.1", kQueries);
   const std::string lab_during = udpExchange(kLockIp, port, labQuery("before.lock.test"));
   const bool writes_were_waiting = finished.load() == 0;
   const bool lock_was_held = locker.running();
@@ -211,7 +219,8 @@ TEST(AuthoritativeEngineLock, QueriesStayFastAndRegistrationsFailAtTheDeadlineWh
   // The lock is gone: registrations succeed again, promptly, and are served.
   ASSERT_TRUE(WIFEXITED(locker_status) && WEXITSTATUS(locker_status) == 0) << locker.log();
   const auto start = Clock::now();
-  EXPECT_EQ(udpExchange(kLockIp, port, labRegistration("after.lock.test", "10.20.2.2", 60), milliseconds(3000)),
+  EXPECT_EQ(udpExchange(kLockIp, port, labRegistration("after.lock.test", "10.20.2.2", 60),
+                        milliseconds(3000)),
             kSucceeded);
   const auto after_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
   std::printf("registration after the lock: %lld ms\n", static_cast<long long>(after_ms.count()));
@@ -307,7 +316,8 @@ TEST(AuthoritativeEngineKill, KillNineUnderSixteenWritersLosesNoAcknowledgedRegi
     for (int w = 0; w < kWriters; ++w) {
       std::map<std::string, Expectation> known;
       for (int k = 0; k < 4; ++k) {
-        const std::string name = "w" + std::to_string(w) + "-rep" + std::to_string(k) + ".kill.test";
+        const std::string name =
+            "w" + std::to_string(w) + "-rep" + std::to_string(k) + ".kill.test";
         if (const auto it = model.find(name); it != model.end()) {
           known.emplace(name, it->second);
         }
@@ -360,8 +370,8 @@ TEST(AuthoritativeEngineKill, KillNineUnderSixteenWritersLosesNoAcknowledgedRegi
     std::printf(
         "round %d: kill -9 after %3lld ms; %5d acknowledged, %d failed, %2d unanswered; %5d names "
         "checked, %d lost\n",
-        round, static_cast<long long>(kill_after.count()), acknowledged, failed, unanswered, checked,
-        lost);
+        round, static_cast<long long>(kill_after.count()), acknowledged, failed, unanswered,
+        checked, lost);
     EXPECT_GT(acknowledged, 0) << "round " << round << " acknowledged nothing before the kill";
     EXPECT_EQ(failed, 0) << "nothing should refuse these registrations";
   }

@@ -1,8 +1,9 @@
-// The AS engine (issue 8) as a separate process on its own loopback addresses (127.0.0.21-24, 26-29,
+// The AS engine (issue 8) as a separate process on its own loopback addresses (127.0.0.21-24,
+// 26-29,
 // ::1, and the wildcards for the default --bind): TCP connection hoarding, hand-written bad
 // rows, IPv6, serving threads per address, and the drain on SIGTERM.
-#include <signal.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -35,8 +36,8 @@ std::unique_ptr<ChildProcess> startServer(const TempDir& dir, const std::vector<
 
 // dig with a bounded wait and one try; its whole output.
 std::string dig(const std::string& server, unsigned short port, const std::string& args) {
-  return runCommand("dig @" + server + " -p " + std::to_string(port) + " +time=2 +tries=1 " +
-                    args + " 2>&1");
+  return runCommand("dig @" + server + " -p " + std::to_string(port) + " +time=2 +tries=1 " + args +
+                    " 2>&1");
 }
 
 std::size_t countOf(const std::string& text, const std::string& needle) {
@@ -49,7 +50,9 @@ std::size_t countOf(const std::string& text, const std::string& needle) {
 }
 
 // The waitpid status says: exited by itself with code 0.
-bool exitedZero(int status) { return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+bool exitedZero(int status) {
+  return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 // ---------------------------------------------------------------------------------------------
 // 2. TCP: one address hoarding connections does not lock another out.
@@ -149,9 +152,11 @@ TEST(AuthoritativeEngineStore, SkipsHandWrittenBadRowsNamingEachAndServesTheRest
       "('textttl.rows.test', 'A', '10.24.0.5', 'abc'), "
       "('realttl.rows.test', 'A', '10.24.0.6', 1.5), "
       "('-dash.rows.test', 'A', '10.24.0.7', 60);";
-  const std::string cli_output = runCommand("sqlite3 -bail " + db + " \"" + sql + "\" 2>&1", &status);
+  const std::string cli_output =
+      runCommand("sqlite3 -bail " + db + " \"" + sql + "\" 2>&1", &status);
   ASSERT_EQ(status, 0) << cli_output;
-  ASSERT_EQ(runCommand("sqlite3 " + db + " \"SELECT typeof(ttl) FROM records WHERE name LIKE "
+  ASSERT_EQ(runCommand("sqlite3 " + db +
+                       " \"SELECT typeof(ttl) FROM records WHERE name LIKE "
                        "'%ttl.rows.test' ORDER BY name\""),
             "real\ntext\n");
 
@@ -199,10 +204,11 @@ TEST(AuthoritativeEngineStore, SkipsHandWrittenBadRowsNamingEachAndServesTheRest
   // The empty name does not answer for the root: the apex has its SOA and NS, no A.
   const Socket socket = connectedUdp(as_ip, port);
   const auto root_query = testutil::buildQuery("", 1, 0x2424);
-  const auto reply = udpRoundTrip(socket, std::string(root_query.begin(), root_query.end()),
-                                  milliseconds(2000));
+  const auto reply =
+      udpRoundTrip(socket, std::string(root_query.begin(), root_query.end()), milliseconds(2000));
   ASSERT_TRUE(reply.has_value());
-  const auto root = testutil::parseResponse(std::vector<std::uint8_t>(reply->begin(), reply->end()));
+  const auto root =
+      testutil::parseResponse(std::vector<std::uint8_t>(reply->begin(), reply->end()));
   ASSERT_TRUE(root.has_value());
   EXPECT_EQ(root->rcode, 0);
   EXPECT_TRUE(root->answers.empty()) << root->answers.front().address;
@@ -293,9 +299,9 @@ TEST(AuthoritativeEngineThreads, EachServingThreadOwnsAUdpSocketOnThePort) {
     SCOPED_TRACE("--threads " + std::to_string(threads));
     TempDir dir;
     const unsigned short port = freeWildcardPort();
-    auto server = startServer(dir, {"--bind", "127.0.0.29,::1", "--port", std::to_string(port),
-                                    "--threads", std::to_string(threads), "--db",
-                                    dir.file("records.db")});
+    auto server =
+        startServer(dir, {"--bind", "127.0.0.29,::1", "--port", std::to_string(port), "--threads",
+                          std::to_string(threads), "--db", dir.file("records.db")});
     ASSERT_FALSE(waitForUdpReply("127.0.0.29", port, labQuery("ready.check")).empty())
         << server->log();
     const std::string p = std::to_string(port);
@@ -333,8 +339,7 @@ std::vector<Socket> queueRegistrations(const std::string& ip, unsigned short por
 }
 
 // Every datagram that arrives on `socket` within `timeout`, until `count` have.
-std::vector<std::string> receive(const Socket& socket, std::size_t count,
-                                 milliseconds timeout) {
+std::vector<std::string> receive(const Socket& socket, std::size_t count, milliseconds timeout) {
   std::vector<std::string> replies;
   const auto deadline = Clock::now() + timeout;
   char buffer[2048];
@@ -384,12 +389,14 @@ TEST(AuthoritativeEngineDrain, SigtermCommitsAndAnswersQueuedRegistrationsThenEx
                   std::chrono::duration_cast<milliseconds>(Clock::now() - signalled).count()));
   EXPECT_TRUE(exitedZero(status)) << status << "\n" << server->log();
   EXPECT_NE(server->log().find("stopped; database closed"), std::string::npos) << server->log();
-  EXPECT_EQ(runCommand("sqlite3 " + db + " \"SELECT count(*) FROM records WHERE name LIKE "
+  EXPECT_EQ(runCommand("sqlite3 " + db +
+                       " \"SELECT count(*) FROM records WHERE name LIKE "
                        "'ok%.drain.test'\""),
             std::to_string(kSockets * kPerSocket) + "\n");
 }
 
-TEST(AuthoritativeEngineDrain, SigtermWhileTheDatabaseStaysLockedFailsQueuedRegistrationsAtTheirDeadline) {
+TEST(AuthoritativeEngineDrain,
+     SigtermWhileTheDatabaseStaysLockedFailsQueuedRegistrationsAtTheirDeadline) {
   const std::string as_ip = "127.0.0.27";
   constexpr int kSockets = 4;
   constexpr int kPerSocket = 16;
@@ -432,8 +439,8 @@ TEST(AuthoritativeEngineDrain, SigtermDuringABurstAnswersEverythingSentBeforeIt)
   const std::string db = dir.file("records.db");
   const unsigned short port = freeUdpPort(as_ip);
   // One serving thread for all the writers, so that datagrams wait in its socket buffer.
-  auto server = startServer(dir, {"--bind", as_ip, "--port", std::to_string(port), "--db", db,
-                                  "--threads", "1"});
+  auto server = startServer(
+      dir, {"--bind", as_ip, "--port", std::to_string(port), "--db", db, "--threads", "1"});
   ASSERT_FALSE(waitForUdpReply(as_ip, port, labQuery("ready.check")).empty()) << server->log();
 
   std::atomic<Clock::rep> signal_time{Clock::time_point::max().time_since_epoch().count()};
@@ -450,10 +457,9 @@ TEST(AuthoritativeEngineDrain, SigtermDuringABurstAnswersEverythingSentBeforeIt)
         int sent = 0;
         int sent_before_signal = 0;
         for (int i = 0; i < kWindow; ++i) {
-          const std::string request = labRegistration("b" + std::to_string(w) + "-" +
-                                                          std::to_string(window * kWindow + i) +
-                                                          ".drain.test",
-                                                      "10.28.0.1", 60);
+          const std::string request = labRegistration(
+              "b" + std::to_string(w) + "-" + std::to_string(window * kWindow + i) + ".drain.test",
+              "10.28.0.1", 60);
           if (::send(socket.fd(), request.data(), request.size(), 0) < 0) {
             break;  // the server has gone (ECONNREFUSED)
           }
@@ -462,8 +468,7 @@ TEST(AuthoritativeEngineDrain, SigtermDuringABurstAnswersEverythingSentBeforeIt)
             ++sent_before_signal;
           }
         }
-        const auto replies =
-            receive(socket, static_cast<std::size_t>(sent), milliseconds(2000));
+        const auto replies = receive(socket, static_cast<std::size_t>(sent), milliseconds(2000));
         for (const std::string& reply : replies) {
           if (reply == kSucceeded) {
             ++succeeded;
@@ -472,8 +477,7 @@ TEST(AuthoritativeEngineDrain, SigtermDuringABurstAnswersEverythingSentBeforeIt)
         if (static_cast<int>(replies.size()) < sent_before_signal) {
           unanswered_before_signal += sent_before_signal - static_cast<int>(replies.size());
           ADD_FAILURE() << "writer " << w << ": " << sent_before_signal
-                        << " registrations sent before SIGTERM, " << replies.size()
-                        << " answers";
+                        << " registrations sent before SIGTERM, " << replies.size() << " answers";
         }
         if (static_cast<int>(replies.size()) < sent) {
           return;  // the server stopped reading
