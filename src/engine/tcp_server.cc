@@ -51,7 +51,7 @@ Result<std::unique_ptr<TcpServer>> TcpServer::listen(const SocketAddress& addres
   if (address.family() == AF_INET6) {
     (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   }
-  if (::bind(fd, address.get(), address.length) != 0 || ::listen(fd, 128) != 0) {
+  if (::bind(fd, address.get(), address.length) != 0 || ::listen(fd, SOMAXCONN) != 0) {
     return unavailable("cannot listen on TCP " + address.toString() + ": " +
                        std::strerror(errno));
   }

@@ -15,6 +15,9 @@ namespace {
 
 std::string errnoText(int error) { return std::strerror(error); }
 
+// Batches read after stop() at most: the socket buffer's worth (4 MiB of small datagrams).
+constexpr std::size_t kMaxDrainBatches = 1024;
+
 }  // namespace
 
 Result<std::unique_ptr<UdpWorker>> UdpWorker::bind(const SocketAddress& address,
@@ -88,16 +91,23 @@ void UdpWorker::stop() {
 void UdpWorker::run() {
   SnapshotPublisher::Reader snapshots(context_.publisher);
   authority::DatagramHandler handler(context_.responder);
+  std::size_t drained_batches = 0;
   for (;;) {
+    // Once told to stop, the datagrams already in the socket buffer are still read and answered
+    // (registrations queued, so the writer's drain acknowledges them), without waiting for more,
+    // and at most kMaxDrainBatches batches, in case a flood keeps coming.
+    const bool stopping = stopping_.load(std::memory_order_relaxed);
+    if (stopping && ++drained_batches > kMaxDrainBatches) {
+      return;
+    }
     for (mmsghdr& message : messages_) {
       message.msg_hdr.msg_namelen = sizeof(sockaddr_storage);  // the kernel overwrites both
       message.msg_hdr.msg_flags = 0;
     }
-    const int received =
-        ::recvmmsg(fd_, messages_.data(), static_cast<unsigned>(kMaxBatch), MSG_WAITFORONE,
-                   nullptr);
-    if (stopping_.load(std::memory_order_relaxed)) {
-      return;
+    const int received = ::recvmmsg(fd_, messages_.data(), static_cast<unsigned>(kMaxBatch),
+                                    stopping ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
+    if (received <= 0 && stopping_.load(std::memory_order_relaxed)) {
+      return;  // nothing left (0 once shut down, or EAGAIN)
     }
     if (received < 0) {
       if (errno != EINTR && errno != EAGAIN) {
