@@ -1,5 +1,7 @@
 #include "fibdns/authority/datagram_handler.h"
 
+#include <arpa/inet.h>
+
 #include <string_view>
 
 #include "fibdns/authority/lab_handler.h"
@@ -7,33 +9,56 @@
 
 namespace fibdns::authority {
 
-std::optional<dns::ARecord> DatagramHandler::handle(std::span<const std::uint8_t> datagram,
-                                                    bool truncated, const RecordCache& zone,
-                                                    std::string& reply) {
+std::string describeAddress(const security::IpAddress& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(address.isV4() ? AF_INET : AF_INET6, address.bytes().data(), text, sizeof text);
+  return text;
+}
+
+DatagramOutcome DatagramHandler::handle(std::span<const std::uint8_t> datagram, bool truncated,
+                                        const security::IpAddress& source, std::uint64_t now,
+                                        const RecordCache& zone, std::string& reply) {
+  DatagramOutcome outcome;
   reply.clear();
   if (datagram.empty()) {
-    return std::nullopt;  // nothing to answer, and an answer would only be a reflection
+    return outcome;  // nothing to answer, and an answer would only be a reflection
   }
   if (!dns::lab::looksLikeText(datagram)) {
-    const auto size = truncated ? DnsResponder::respondToOversized(datagram, dns_reply_)
-                                : responder_.respond(datagram, dns_reply_, Transport::Udp, zone);
+    outcome.is_dns = true;
+    std::optional<std::size_t> size;
+    if (truncated) {
+      size = DnsResponder::respondToOversized(datagram, dns_reply_);
+    } else {
+      DnsRequestHandler::Outcome dns =
+          dns_.handle(datagram, source, Transport::Udp, now, zone, dns_reply_);
+      size = dns.reply;
+      outcome.update = std::move(dns.update);
+      outcome.valid_server_cookie = dns.valid_server_cookie;
+      outcome.refused_write = dns.refused_write;
+    }
     if (size) {
       reply.assign(reinterpret_cast<const char*>(dns_reply_.data()), *size);
     }
-    return std::nullopt;
+    return outcome;
   }
   const std::string_view text(reinterpret_cast<const char*>(datagram.data()), datagram.size());
   if (dns::lab::looksLikeReply(text)) {
-    return std::nullopt;  // another server's reply: answering it could loop forever
+    return outcome;  // another server's reply: answering it could loop forever
   }
   if (truncated) {
     reply = dns::lab::encodeBadRequest("request larger than " + std::to_string(datagram.size()) +
                                        " bytes");
-    return std::nullopt;
+    return outcome;
   }
   LabDecision decision = LabHandler::decide(text, zone);
+  if (decision.registration && may_register_ && !may_register_(source)) {
+    outcome.refused_write = true;
+    reply = dns::lab::encodeRegistrationFailed("not allowed from " + describeAddress(source));
+    return outcome;
+  }
   reply = std::move(decision.reply);
-  return std::move(decision.registration);
+  outcome.registration = std::move(decision.registration);
+  return outcome;
 }
 
 }  // namespace fibdns::authority

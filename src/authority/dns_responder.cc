@@ -141,7 +141,8 @@ std::optional<std::size_t> DnsResponder::respondToOversized(std::span<const std:
 
 std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> query,
                                                  std::span<std::uint8_t> out, Transport transport,
-                                                 const RecordCache& zone_data) const {
+                                                 const RecordCache& zone_data,
+                                                 const ResponseExtras& extras) const {
   // 1. Too short to be a message, or a response: never answer (no reflection loops).
   if (query.size() < dns::kHeaderSize || out.size() < dns::kHeaderSize) {
     return std::nullopt;
@@ -220,7 +221,11 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
   }
 
   // Write it: header (counts patched at the end), the question as received, the records.
-  const std::size_t limit = std::min(out.size(), replyLimit(transport, edns));
+  const std::size_t client_limit = replyLimit(transport, edns);
+  const std::size_t limit = std::min(
+      out.size(), client_limit > extras.reserved_tail + dns::kHeaderSize
+                      ? client_limit - extras.reserved_tail
+                      : dns::kHeaderSize);
   WireWriter writer(out.first(limit));
   Header reply;
   reply.id = header.id;
@@ -295,8 +300,8 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
   // a REFUSED for a name outside our zones (RFC 8914).
   const bool send_nsid = edns.nsid_requested && !config_.nsid.empty();
   const bool send_ede = answer.rcode == Rcode::Refused && zone == nullptr;
-  const std::size_t options_size =
-      (send_nsid ? 4 + config_.nsid.size() : 0) + (send_ede ? 4 + 2 : 0);
+  const std::size_t options_size = (send_nsid ? 4 + config_.nsid.size() : 0) +
+                                   (send_ede ? 4 + 2 : 0) + extras.options.size();
   // Too big for this client: keep header and question, set TC (RFC 2181 §9, RFC 6891 §7).
   const std::size_t opt_size = edns.present ? dns::kOptRecordSize + options_size : 0;
   if (!writer.ok() || writer.remaining() < opt_size) {
@@ -320,6 +325,7 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
       const std::uint8_t info_code[] = {0, dns::kEdeNotAuthoritative};
       dns::writeOption(writer, dns::kOptionEde, info_code);
     }
+    writer.writeBytes(extras.options);
     dns::finishOpt(writer, rdlength);
     writer.patchU16(kArcountOffset, 1);
   }

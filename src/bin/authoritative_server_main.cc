@@ -5,11 +5,14 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "fibdns/authority/dns_request_handler.h"
 #include "fibdns/authority/dns_responder.h"
 #include "fibdns/authority/record_cache.h"
 #include "fibdns/common/flags.h"
@@ -21,6 +24,11 @@
 #include "fibdns/engine/udp_worker.h"
 #include "fibdns/engine/writer.h"
 #include "fibdns/net/udp_lab_client.h"
+#include "fibdns/security/dns_cookie.h"
+#include "fibdns/security/response_rate_limiter.h"
+#include "fibdns/security/tsig.h"
+#include "fibdns/security/tsig_keyfile.h"
+#include "fibdns/security/update_acl.h"
 #include "fibdns/storage/migrator.h"
 #include "fibdns/storage/sqlite_record_repository.h"
 
@@ -40,6 +48,11 @@ struct AuthoritativeServerConfig {
   std::size_t threads = 1;
   std::chrono::milliseconds write_timeout{2000};
   std::size_t write_queue = 4096;
+  std::size_t max_records = 1'000'000;
+  std::string tsig_keyfile;
+  std::string allow_update;
+  std::uint32_t rrl_rate = 0;
+  std::uint32_t rrl_slip = 2;
   std::size_t tcp_max_connections = 256;
   std::size_t tcp_per_client = 16;
   std::chrono::milliseconds tcp_idle_timeout{10'000};
@@ -128,6 +141,29 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
       flags::unsignedOption("write-queue", "FIBDNS_AS_WRITE_QUEUE", "N",
                             "registrations waiting for a commit at most; beyond: 'busy, try again'",
                             "4096", 1, 1000000, config.write_queue),
+      flags::unsignedOption("max-records", "FIBDNS_AS_MAX_RECORDS", "N",
+                            "names the store may hold; registering a new name beyond fails",
+                            "1000000", 1, 100000000, config.max_records),
+      {"tsig-keyfile", "FIBDNS_AS_TSIG_KEYFILE", "PATH",
+       "TSIG keys as tsig-keygen writes them (key \"name\" { algorithm ...; secret ...; };)", "",
+       [&](std::string_view value) -> Status {
+         config.tsig_keyfile = std::string(value);
+         return Status::ok();
+       }},
+      {"allow-update", "FIBDNS_AS_ALLOW_UPDATE", "LIST",
+       "TSIG key names (and CIDRs) allowed to send DNS UPDATE; default: no one", "",
+       [&](std::string_view value) -> Status {
+         config.allow_update = std::string(value);
+         return security::splitAllowUpdateList(value).status();
+       }},
+      flags::unsignedOption("rrl-rate", "FIBDNS_AS_RRL_RATE", "N",
+                            "UDP responses per second per client network (/24, /56) and answer "
+                            "class; 0: no response rate limiting",
+                            "0", 0, 1000000, config.rrl_rate),
+      flags::unsignedOption("rrl-slip", "FIBDNS_AS_RRL_SLIP", "K",
+                            "every K-th rate-limited DNS response goes out truncated (TC) so "
+                            "real clients retry over TCP; 0: drop them all",
+                            "2", 0, 100, config.rrl_slip),
       flags::unsignedOption("tcp-max-connections", "FIBDNS_AS_TCP_MAX_CONNECTIONS", "N",
                             "DNS-over-TCP connections served at once", "256", 1, 10000,
                             config.tcp_max_connections),
@@ -217,6 +253,39 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // Who may write, and how requests are authenticated (also checked before the database).
+  security::TsigKeyring keyring;
+  if (!config.tsig_keyfile.empty()) {
+    std::ifstream file(config.tsig_keyfile);
+    std::stringstream text;
+    text << file.rdbuf();
+    if (!file) {
+      log::error("as", "cannot read --tsig-keyfile " + config.tsig_keyfile);
+      return 2;
+    }
+    auto parsed = security::parseTsigKeyring(text.str());
+    if (!parsed) {
+      log::error("as", "bad --tsig-keyfile " + config.tsig_keyfile + ": " +
+                           parsed.status().message());
+      return 2;
+    }
+    keyring = std::move(*parsed);
+  }
+  auto update_entries = security::splitAllowUpdateList(config.allow_update);
+  if (!update_entries) {  // checked when parsed; kept for the types
+    log::error("as", "bad --allow-update: " + update_entries.status().message());
+    return 2;
+  }
+  const security::UpdateAcl update_acl(update_entries->key_names, {});
+  auto cookie_secret = security::ServerCookies::randomSecret();
+  if (!cookie_secret) {
+    log::error("as", "cannot make a DNS cookie secret: " + cookie_secret.status().message());
+    return EXIT_FAILURE;
+  }
+  const security::ServerCookies cookies(*cookie_secret);
+  const authority::DnsRequestHandler dns_handler(*responder, config.zone,
+                                                 {&keyring, &cookies, &update_acl});
+
   // Block the stop signals before any thread starts (threads inherit the mask); main waits for
   // them with sigwait: no work in signal handlers.
   sigset_t stop_signals;
@@ -260,7 +329,16 @@ int main(int argc, char** argv) {
                         {config.write_queue, std::chrono::milliseconds(1000),
                          std::chrono::milliseconds(20)});
 
-  auto workers = bindWorkers(config, {*responder, publisher, writer, config.write_timeout});
+  engine::RefusalLog refusals;
+  security::RrlConfig rrl;
+  // Each worker limits its own share: one client's datagrams spread over the workers.
+  rrl.responses_per_second = config.rrl_rate == 0
+                                 ? 0
+                                 : static_cast<std::uint32_t>(
+                                       (config.rrl_rate + config.threads - 1) / config.threads);
+  rrl.slip = config.rrl_slip;
+  auto workers = bindWorkers(config, {dns_handler, publisher, writer, config.write_timeout, {},
+                                      config.max_records, rrl, refusals});
   if (!workers) {
     log::error("as", workers.status().message());
     return EXIT_FAILURE;
@@ -275,7 +353,9 @@ int main(int argc, char** argv) {
     }
     tcp_servers.push_back(std::move(*tcp));
   }
-  engine::TcpService tcp(std::move(tcp_servers), engine::TcpService::respondWith(*responder),
+  engine::TcpService tcp(std::move(tcp_servers),
+                         engine::TcpService::answerWith(dns_handler, writer, config.write_timeout,
+                                                        config.max_records, refusals),
                          publisher);
 
   writer.start();

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <cstring>
 
 namespace fibdns::engine {
@@ -76,6 +77,17 @@ std::string SocketAddress::toString() const {
     return "[" + ip() + "]:" + port_text;
   }
   return ip() + ":" + port_text;
+}
+
+security::IpAddress SocketAddress::securityAddress() const {
+  if (family() == AF_INET6) {
+    std::array<std::uint8_t, 16> bytes{};
+    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, 16);
+    return security::IpAddress::v6(bytes);
+  }
+  std::array<std::uint8_t, 4> bytes{};
+  std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, 4);
+  return security::IpAddress::v4(bytes);
 }
 
 Result<std::vector<SocketAddress>> parseAddressList(std::string_view list, std::uint16_t port) {

@@ -9,16 +9,51 @@
 #include <cstdint>
 
 #include "fibdns/common/logging.h"
+#include "fibdns/engine/write_requests.h"
 
 namespace fibdns::engine {
 
 TcpService::Handler TcpService::respondWith(const authority::DnsResponder& responder) {
   auto buffer = std::make_shared<std::vector<std::uint8_t>>(authority::DnsResponder::kMaxTcpMessage);
   return [&responder, buffer](std::span<const std::uint8_t> message,
-                              const authority::RecordCache& zone, TcpServer::Reply& reply) {
+                              const authority::RecordCache& zone, TcpServer::Reply& reply,
+                              const Deliver& /*deliver*/) {
     const auto size = responder.respond(message, *buffer, authority::Transport::Tcp, zone);
     if (size) {
       reply.send(std::span<const std::uint8_t>(buffer->data(), *size));
+    }
+  };
+}
+
+TcpService::Handler TcpService::answerWith(const authority::DnsRequestHandler& dns,
+                                           Writer& writer, std::chrono::milliseconds write_timeout,
+                                           std::size_t max_records, RefusalLog& refusals) {
+  auto buffer = std::make_shared<std::vector<std::uint8_t>>(authority::DnsResponder::kMaxTcpMessage);
+  return [&dns, &writer, &refusals, write_timeout, max_records, buffer](
+             std::span<const std::uint8_t> message, const authority::RecordCache& zone,
+             TcpServer::Reply& reply, const Deliver& deliver) {
+    const security::IpAddress source = reply.peer().securityAddress();
+    authority::DnsRequestHandler::Outcome outcome = dns.handle(
+        message, source, authority::Transport::Tcp, unixSeconds(), zone, *buffer);
+    if (outcome.refused_write) {
+      refusals.refused("a DNS UPDATE", source);
+    }
+    if (outcome.update) {
+      const std::uint64_t id = reply.defer();
+      WriteRequest request = makeUpdateRequest(
+          dns, std::move(outcome.update), SteadyClock::now() + write_timeout, max_records,
+          [deliver, id](std::vector<std::uint8_t> bytes) {
+            std::vector<std::vector<std::uint8_t>> messages;
+            messages.push_back(std::move(bytes));
+            deliver(id, std::move(messages));
+          });
+      if (!writer.submit(std::move(request))) {
+        deliver(id, {});  // queue full: no answer; the connection goes on
+      }
+      return;
+    }
+    if (outcome.reply) {
+      reply.send(std::span<const std::uint8_t>(buffer->data(), *outcome.reply));
     }
   };
 }
@@ -81,10 +116,14 @@ void TcpService::stop() {
 
 void TcpService::run() {
   SnapshotPublisher::Reader snapshots(publisher_);
+  const Deliver deliver = [this](std::uint64_t id,
+                                 std::vector<std::vector<std::uint8_t>> messages) {
+    deliverLater(id, std::move(messages));
+  };
   const TcpServer::MessageHandler answer = [&](std::span<const std::uint8_t> message,
                                                TcpServer::Reply& reply) {
     try {
-      handler_(message, snapshots.get(), reply);
+      handler_(message, snapshots.get(), reply, deliver);
     } catch (const std::exception& e) {
       // Last-resort barrier: this message gets no answer, the connection goes on.
       log::error("tcp", std::string("unexpected error while answering: ") + e.what());

@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <array>
 #include <cstring>
 
 #include "fibdns/authority/datagram_handler.h"
 #include "fibdns/authority/lab_handler.h"
 #include "fibdns/common/logging.h"
+#include "fibdns/engine/write_requests.h"
 
 namespace fibdns::engine {
 namespace {
@@ -88,9 +90,39 @@ void UdpWorker::stop() {
   thread_.join();
 }
 
+namespace {
+
+void sendTo(int fd, const void* bytes, std::size_t size, const SocketAddress& peer) {
+  // From the writer thread: a blocking send (the socket is blocking), so that an acknowledgement
+  // is not dropped when the send buffer is momentarily full.
+  (void)::sendto(fd, bytes, size, MSG_NOSIGNAL, peer.get(), peer.length);
+}
+
+}  // namespace
+
+bool UdpWorker::submitRegistration(dns::ARecord record, const SocketAddress& peer) {
+  return context_.writer.submit(makeRegistrationRequest(
+      std::move(record), SteadyClock::now() + context_.write_timeout, context_.max_records,
+      [fd = fd_, peer](const std::string& reply) {
+        sendTo(fd, reply.data(), reply.size(), peer);
+      }));
+}
+
+bool UdpWorker::submitUpdate(std::shared_ptr<authority::PendingUpdate> update,
+                             const SocketAddress& peer) {
+  return context_.writer.submit(makeUpdateRequest(
+      context_.dns, std::move(update), SteadyClock::now() + context_.write_timeout,
+      context_.max_records, [fd = fd_, peer](std::vector<std::uint8_t> reply) {
+        sendTo(fd, reply.data(), reply.size(), peer);
+      }));
+}
+
 void UdpWorker::run() {
   SnapshotPublisher::Reader snapshots(context_.publisher);
-  authority::DatagramHandler handler(context_.responder);
+  authority::DatagramHandler handler(context_.dns, context_.may_register);
+  auto limiter = security::ResponseRateLimiter::create(
+      context_.rrl, std::chrono::steady_clock::now().time_since_epoch().count());
+  const bool rate_limited = limiter.isOk() && limiter->enabled();
   std::size_t drained_batches = 0;
   for (;;) {
     // Once told to stop, the datagrams already in the socket buffer are still read and answered
@@ -104,8 +136,9 @@ void UdpWorker::run() {
       message.msg_hdr.msg_namelen = sizeof(sockaddr_storage);  // the kernel overwrites both
       message.msg_hdr.msg_flags = 0;
     }
-    const int received = ::recvmmsg(fd_, messages_.data(), static_cast<unsigned>(kMaxBatch),
-                                    stopping ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
+    const int received =
+        ::recvmmsg(fd_, messages_.data(), static_cast<unsigned>(kMaxBatch),
+                   stopping ? MSG_DONTWAIT : MSG_WAITFORONE, nullptr);
     if (received <= 0 && stopping_.load(std::memory_order_relaxed)) {
       return;  // nothing left (0 once shut down, or EAGAIN)
     }
@@ -118,37 +151,63 @@ void UdpWorker::run() {
     }
     const auto count = static_cast<std::size_t>(received);
     const authority::RecordCache& zone = snapshots.get();
+    const std::uint64_t now = unixSeconds();
     for (std::size_t i = 0; i < count; ++i) {
       const mmsghdr& message = messages_[i];
       const bool truncated = (message.msg_hdr.msg_flags & MSG_TRUNC) != 0;
-      const std::span<const std::uint8_t> bytes(buffers_.data() + i * kMaxDatagram,
-                                                std::min<std::size_t>(message.msg_len,
-                                                                      kMaxDatagram));
-      std::optional<dns::ARecord> registration;
+      const std::span<const std::uint8_t> bytes(
+          buffers_.data() + i * kMaxDatagram,
+          std::min<std::size_t>(message.msg_len, kMaxDatagram));
+      SocketAddress peer;
+      std::memcpy(&peer.storage, &peers_[i], sizeof peer.storage);
+      peer.length = message.msg_hdr.msg_namelen;
+      const security::IpAddress source = peer.securityAddress();
+      authority::DatagramOutcome outcome;
       try {
-        registration = handler.handle(bytes, truncated, zone, replies_[i]);
+        outcome = handler.handle(bytes, truncated, source, now, zone, replies_[i]);
       } catch (const std::exception& e) {
         // Last-resort barrier: this datagram gets no answer, the others do.
         log::error("udp", std::string("unexpected error while answering: ") + e.what());
         replies_[i].clear();
         continue;
       }
-      if (!registration) {
-        continue;
+      if (outcome.refused_write) {
+        context_.refusals.refused(outcome.is_dns ? "a DNS UPDATE" : "a lab registration", source);
       }
-      SocketAddress peer;
-      std::memcpy(&peer.storage, &peers_[i], sizeof peer.storage);
-      peer.length = message.msg_hdr.msg_namelen;
-      WriteRequest request;
-      request.changes.push_back(authority::RecordChange::upsert(std::move(*registration)));
-      request.deadline = SteadyClock::now() + context_.write_timeout;
-      request.done = [fd = fd_, peer](const Status& outcome, std::uint32_t /*serial*/) {
-        const std::string reply = authority::LabHandler::registrationReply(outcome);
-        (void)::sendto(fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL, peer.get(),
-                       peer.length);
-      };
-      if (!context_.writer.submit(std::move(request))) {
-        replies_[i] = authority::LabHandler::busyReply();
+      if (outcome.registration || outcome.update) {
+        const bool queued = outcome.registration
+                                ? submitRegistration(std::move(*outcome.registration), peer)
+                                : submitUpdate(std::move(outcome.update), peer);
+        if (!queued) {
+          if (outcome.is_dns) {
+            replies_[i].clear();  // SERVFAIL would invite a retry storm; the client retries
+          } else {
+            replies_[i] = authority::LabHandler::busyReply();
+          }
+        }
+        continue;  // the writer answers (or the busy reply goes now)
+      }
+      if (rate_limited && !outcome.valid_server_cookie && !replies_[i].empty()) {
+        std::string& reply = replies_[i];
+        const auto rcode = static_cast<std::uint8_t>(reply.size() >= 4 ? reply[3] & 0x0F : 0);
+        const auto ancount = static_cast<std::uint16_t>(
+            reply.size() >= 8 ? (static_cast<std::uint8_t>(reply[6]) << 8) |
+                                    static_cast<std::uint8_t>(reply[7])
+                              : 0);
+        const security::ResponseClass response_class =
+            outcome.is_dns ? security::classifyDnsResponse(rcode, ancount)
+                           : security::ResponseClass::Lab;
+        const auto decision = limiter->decide(
+            source, response_class,
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now().time_since_epoch()));
+        if (decision == security::RrlDecision::Drop ||
+            (decision == security::RrlDecision::Slip && !outcome.is_dns)) {
+          reply.clear();
+        } else if (decision == security::RrlDecision::Slip) {
+          reply.resize(authority::DnsRequestHandler::slipReply(std::span<std::uint8_t>(
+              reinterpret_cast<std::uint8_t*>(reply.data()), reply.size())));
+        }
       }
     }
     sendReplies(count);

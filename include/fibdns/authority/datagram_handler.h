@@ -1,39 +1,61 @@
 #pragma once
 
-#include <array>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
-#include "fibdns/authority/dns_responder.h"
+#include "fibdns/authority/dns_request_handler.h"
 #include "fibdns/authority/record_cache.h"
 #include "fibdns/dns/a_record.h"
+#include "fibdns/security/ip_address.h"
 
 namespace fibdns::authority {
 
+/// What to do with one datagram besides the reply to send now.
+struct DatagramOutcome {
+  /// A valid lab registration allowed from its source: commit it, then answer with
+  /// LabHandler::registrationReply().
+  std::optional<dns::ARecord> registration;
+  /// A DNS UPDATE to plan and commit, then answer with DnsRequestHandler::updateReply().
+  std::shared_ptr<PendingUpdate> update;
+  bool is_dns = false;               // the datagram was DNS (binary), not the lab's text
+  bool valid_server_cookie = false;  // DNS: the client proved its address with a cookie
+  bool refused_write = false;        // a registration or UPDATE refused by the ACLs (to log)
+};
+
 /// One port, two formats: a datagram of printable text is a lab request (LabHandler); anything
-/// binary goes to the DNS wire-format responder. Text that is itself a lab reply gets no answer
+/// binary goes to the DNS request handler. Text that is itself a lab reply gets no answer
 /// (no reflection loops between servers, or with a spoofed source), and neither does an empty
-/// datagram. Pure: one instance per
-/// serving thread (it keeps a scratch buffer), no sockets.
+/// datagram. Pure: one instance per serving thread (it keeps a scratch buffer), no sockets.
 class DatagramHandler {
  public:
-  /// `responder` must outlive the handler.
-  explicit DatagramHandler(const DnsResponder& responder) : responder_(responder) {}
+  /// Who may register over the lab protocol; empty: everyone.
+  using RegistrationAllowed = std::function<bool(const security::IpAddress&)>;
 
-  /// Decides what to do with one datagram.
+  /// `dns` must outlive the handler.
+  explicit DatagramHandler(const DnsRequestHandler& dns, RegistrationAllowed may_register = {})
+      : dns_(dns), may_register_(std::move(may_register)) {}
+
+  /// Decides what to do with one datagram from `source`.
   /// @param truncated the datagram was larger than the receive buffer: `datagram` is only its
   ///        beginning. A text request then gets BAD REQUEST!, a DNS query FORMERR.
+  /// @param now seconds since the Unix epoch
   /// @param reply set to what to send back now (cleared first; left empty: send nothing)
-  /// @return a valid lab registration, which the caller must commit and then answer with
-  ///         LabHandler::registrationReply(); `reply` is then empty
-  std::optional<dns::ARecord> handle(std::span<const std::uint8_t> datagram, bool truncated,
-                                     const RecordCache& zone, std::string& reply);
+  DatagramOutcome handle(std::span<const std::uint8_t> datagram, bool truncated,
+                         const security::IpAddress& source, std::uint64_t now,
+                         const RecordCache& zone, std::string& reply);
 
  private:
-  const DnsResponder& responder_;
-  std::array<std::uint8_t, DnsResponder::kEdnsPayload> dns_reply_{};
+  const DnsRequestHandler& dns_;
+  RegistrationAllowed may_register_;
+  std::vector<std::uint8_t> dns_reply_ = std::vector<std::uint8_t>(DnsResponder::kEdnsPayload);
 };
+
+/// "192.0.2.1" or "2001:db8::1".
+std::string describeAddress(const security::IpAddress& address);
 
 }  // namespace fibdns::authority

@@ -39,6 +39,15 @@ struct ZoneConfig {
 
 enum class Transport { Udp, Tcp };
 
+/// What a caller adds to a reply around the responder's answer.
+struct ResponseExtras {
+  /// More EDNS options, already encoded ({code, length, data}*), for the reply's OPT: sent only
+  /// when the query had an OPT (e.g. a DNS COOKIE).
+  std::span<const std::uint8_t> options;
+  /// Bytes to keep free after the reply within the client's size limit (for a TSIG RR).
+  std::size_t reserved_tail = 0;
+};
+
 /// Answers RFC 1035 queries from a RecordCache given per call: the pure "what do we answer" of the AS, with
 /// no sockets (STYLE C1.1). Each call parses one query and writes one reply; it allocates
 /// nothing and keeps no state between calls.
@@ -83,7 +92,8 @@ class DnsResponder {
   /// @return the reply's size in `out`, or nullopt when no reply must be sent
   std::optional<std::size_t> respond(std::span<const std::uint8_t> query,
                                      std::span<std::uint8_t> out, Transport transport,
-                                     const RecordCache& zone_data) const;
+                                     const RecordCache& zone_data,
+                                     const ResponseExtras& extras = {}) const;
 
   /// The reply to a message that could not be read whole (a datagram larger than the receive
   /// buffer; `head` is its beginning): FORMERR, header only, when `head` starts with a query's

@@ -22,6 +22,10 @@ enum class NameCompression {
 class WireWriter {
  public:
   explicit WireWriter(std::span<std::uint8_t> buffer) : buffer_(buffer) {}
+  /// Goes on after `written` bytes already in `buffer` (e.g. to sign a finished reply); names
+  /// written from here on compress against nothing before.
+  WireWriter(std::span<std::uint8_t> buffer, std::size_t written)
+      : buffer_(buffer), offset_(written <= buffer.size() ? written : buffer.size()) {}
 
   void writeU8(std::uint8_t value) {
     if (reserve(1)) {

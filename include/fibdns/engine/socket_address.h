@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fibdns/common/result.h"
+#include "fibdns/security/ip_address.h"
 
 namespace fibdns::engine {
 
@@ -32,6 +33,8 @@ struct SocketAddress {
   std::string ip() const;
   /// "192.0.2.1:53" or "[::1]:53".
   std::string toString() const;
+  /// The IP as RRL, cookies and the ACLs key on it (IPv4-mapped IPv6 as IPv4).
+  security::IpAddress securityAddress() const;
 };
 
 /// "0.0.0.0,::" -> two addresses with `port`. InvalidArgument naming the bad item, for an empty

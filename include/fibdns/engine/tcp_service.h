@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -8,7 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include "fibdns/authority/dns_request_handler.h"
 #include "fibdns/authority/dns_responder.h"
+#include "fibdns/engine/refusal_log.h"
+#include "fibdns/engine/writer.h"
 #include "fibdns/engine/snapshot_publisher.h"
 #include "fibdns/engine/tcp_server.h"
 
@@ -19,13 +23,23 @@ namespace fibdns::engine {
 /// goes to the handler with the newest published snapshot.
 class TcpService {
  public:
+  /// Brings a deferred answer (TcpServer::Reply::defer's id) from any thread.
+  using Deliver =
+      std::function<void(std::uint64_t id, std::vector<std::vector<std::uint8_t>> messages)>;
   /// Answers one message from `zone`; may send several messages, none, or defer the answer
-  /// (then deliverLater() brings it). Runs on the service's thread.
-  using Handler = std::function<void(std::span<const std::uint8_t> message,
-                                     const authority::RecordCache& zone, TcpServer::Reply& reply)>;
+  /// and hand it to `deliver` later. Runs on the service's thread.
+  using Handler =
+      std::function<void(std::span<const std::uint8_t> message, const authority::RecordCache& zone,
+                         TcpServer::Reply& reply, const Deliver& deliver)>;
 
-  /// The standard handler: DnsResponder::respond over TCP.
+  /// Queries only: DnsResponder::respond over TCP.
   static Handler respondWith(const authority::DnsResponder& responder);
+
+  /// The AS's handler: queries (TSIG, cookies) through `dns`; UPDATEs planned and committed by
+  /// `writer` and answered once durable. `dns`, `writer` and `refusals` must outlive it.
+  static Handler answerWith(const authority::DnsRequestHandler& dns, Writer& writer,
+                            std::chrono::milliseconds write_timeout, std::size_t max_records,
+                            RefusalLog& refusals);
 
   /// `publisher` must outlive the service.
   TcpService(std::vector<std::unique_ptr<TcpServer>> servers, Handler handler,

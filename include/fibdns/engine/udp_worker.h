@@ -11,7 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "fibdns/authority/dns_responder.h"
+#include "fibdns/authority/datagram_handler.h"
+#include "fibdns/authority/dns_request_handler.h"
+#include "fibdns/engine/refusal_log.h"
+#include "fibdns/security/response_rate_limiter.h"
 #include "fibdns/common/result.h"
 #include "fibdns/engine/snapshot_publisher.h"
 #include "fibdns/engine/socket_address.h"
@@ -33,10 +36,17 @@ class UdpWorker {
   static constexpr std::size_t kMaxBatch = 64;       // datagrams read per wake-up (recvmmsg)
 
   struct Context {
-    const authority::DnsResponder& responder;
+    const authority::DnsRequestHandler& dns;
     SnapshotPublisher& publisher;
     Writer& writer;
     std::chrono::milliseconds write_timeout;  // a registration's deadline
+    /// Who may register over the lab protocol (empty: everyone).
+    authority::DatagramHandler::RegistrationAllowed may_register;
+    /// Names the store may hold; a registration of a new name beyond fails.
+    std::size_t max_records = 1'000'000;
+    /// Response rate limiting for this worker (its share of the configured rate).
+    security::RrlConfig rrl;
+    RefusalLog& refusals;
   };
 
   /// Binds a UDP socket (SO_REUSEPORT; IPv6 sockets are IPv6-only, so that 0.0.0.0 and :: can
@@ -60,6 +70,10 @@ class UdpWorker {
   UdpWorker(int fd, SocketAddress address, Context context);
   void run();
   void sendReplies(std::size_t count);
+  // Queues a lab registration with the writer; false when the queue is full.
+  bool submitRegistration(dns::ARecord record, const SocketAddress& peer);
+  // Queues an UPDATE with the writer; false when the queue is full.
+  bool submitUpdate(std::shared_ptr<authority::PendingUpdate> update, const SocketAddress& peer);
 
   int fd_;
   SocketAddress address_;

@@ -17,12 +17,18 @@ class DatagramHandlerTest : public ::testing::Test {
 
   std::optional<dns::ARecord> handle(std::span<const std::uint8_t> datagram,
                                      bool truncated = false) {
-    return handler_.handle(datagram, truncated, zone_, reply_);
+    last_ = handler_.handle(datagram, truncated, source_, 1'700'000'000, zone_, reply_);
+    return last_.registration;
   }
 
   RecordCache zone_;
   DnsResponder responder_ = DnsResponder::create(ZoneConfig{}).value();
-  DatagramHandler handler_{responder_};
+  DnsRequestHandler dns_{responder_, ZoneConfig{}, {}};
+  security::IpAddress source_ = security::IpAddress::v4({192, 0, 2, 7});
+  DatagramHandler handler_{dns_, [](const security::IpAddress& address) {
+                             return address.bytes()[0] != 203;  // 203.x.x.x may not register
+                           }};
+  DatagramOutcome last_;
   std::string reply_ = "left over from before";
 };
 
@@ -60,6 +66,29 @@ TEST_F(DatagramHandlerTest, NeverAnswersAnotherServersReply) {
   }
   EXPECT_FALSE(handle(bytes("hello")));
   EXPECT_EQ(reply_.rfind("BAD REQUEST!\n", 0), 0U);  // an ordinary bad request is answered
+}
+
+TEST_F(DatagramHandlerTest, RegistrationFromAnAddressNotAllowedIsRefusedAndNamed) {
+  source_ = security::IpAddress::v4({203, 0, 113, 9});
+  EXPECT_FALSE(handle(bytes("TYPE=A NAME=a.com VALUE=10.0.0.1 TTL=5")));
+  EXPECT_EQ(reply_, "Registration Failed!\nnot allowed from 203.0.113.9");
+  EXPECT_TRUE(last_.refused_write);
+  // Queries stay open to everyone.
+  EXPECT_FALSE(handle(bytes("TYPE=A\nNAME=fibonacci.com\n")));
+  EXPECT_EQ(reply_, "TYPE=A\nNAME=fibonacci.com\nVALUE=1.2.3.4\nTTL=300\n");
+  EXPECT_FALSE(last_.refused_write);
+}
+
+TEST_F(DatagramHandlerTest, AnUnsignedUpdateIsRefusedWhenNoOneMayUpdate) {
+  testutil::UpdateSpec update;
+  update.zone = "";
+  const auto message = testutil::buildUpdate(update);
+  EXPECT_FALSE(handle(message));
+  EXPECT_TRUE(last_.is_dns);
+  EXPECT_TRUE(last_.refused_write);
+  EXPECT_EQ(last_.update, nullptr);
+  ASSERT_GE(reply_.size(), 12U);
+  EXPECT_EQ(static_cast<std::uint8_t>(reply_[3]) & 0x0f, 5);  // REFUSED
 }
 
 TEST_F(DatagramHandlerTest, AnEmptyDatagramGetsNoReply) {
