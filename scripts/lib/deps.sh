@@ -7,7 +7,8 @@ FIBDNS_BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libgmp-dev libcurl4-openssl-dev
 )
 # Tools the scripts and integration tests call.
-FIBDNS_TEST_PACKAGES=(sqlite3 curl netcat-openbsd bind9-dnsutils procps iproute2)
+# knot, nsd: real secondaries (and a Knot primary) for the zone-transfer tests; bind9: tsig-keygen.
+FIBDNS_TEST_PACKAGES=(sqlite3 curl netcat-openbsd bind9-dnsutils procps iproute2 knot nsd bind9)
 FIBDNS_RUN_PACKAGES=(sqlite3 curl)
 
 fibdns_install_packages() {
