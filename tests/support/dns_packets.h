@@ -58,6 +58,18 @@ struct QuerySpec {
 Bytes buildQuery(const QuerySpec& spec);
 Bytes buildQuery(std::string_view name, std::uint16_t qtype, std::uint16_t id = 0x1234);
 
+/// An IXFR query (RFC 1995 §3) as dig sends it: question (zone, IXFR, IN) and, in the authority
+/// section, the client's SOA for the zone with `serial` (MNAME/RNAME are placeholders).
+/// `with_soa` false leaves the authority section empty (a malformed IXFR).
+Bytes buildIxfrQuery(std::string_view zone, std::uint32_t serial, std::uint16_t id = 0x1234,
+                     bool with_soa = true);
+
+/// One SOA record, uncompressed, for hand-built packets: owner, TTL and the seven RDATA fields.
+Bytes soaRecord(std::string_view owner, std::uint32_t ttl, std::string_view mname,
+                std::string_view rname, std::uint32_t serial, std::uint32_t refresh = 3600,
+                std::uint32_t retry = 600, std::uint32_t expire = 1209600,
+                std::uint32_t minimum = 60);
+
 struct Record {
   std::string name;  // presentation, case as found, no trailing dot; root = ""
   Bytes owner_raw;   // the owner's bytes as they sit in the message (labels and/or pointer)
