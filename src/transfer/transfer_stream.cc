@@ -1,5 +1,6 @@
 #include "fibdns/transfer/transfer_stream.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -213,8 +214,16 @@ Result<bool> TransferStream::next(std::vector<std::uint8_t>& out) {
   flags = static_cast<std::uint16_t>(flags | (plan_.rcode & 0x0F));
   dns::writeHeader(writer, dns::Header{query_.header.id, flags, 1, 0, 0,
                                        static_cast<std::uint16_t>(query_.edns ? 1 : 0)});
-  // Recorded, so every owner name below the apex compresses to a pointer into the question.
-  writer.writeName(query_.question.name.wire(), dns::NameCompression::Record);
+  // When the question spells the apex exactly as we do, later names compress into it. A client
+  // using 0x20 case randomisation ("Fib.TEST") gets its question echoed but not pointed into:
+  // the pointers would give the zone's names the client's case in the secondary's copy.
+  const auto question_name = query_.question.name.wire();
+  const auto apex = apex_.wire();
+  const bool same_spelling =
+      std::equal(question_name.begin(), question_name.end(), apex.begin(), apex.end());
+  writer.writeName(question_name, same_spelling && segment_ < segments_.size()
+                                      ? dns::NameCompression::Record
+                                      : dns::NameCompression::None);
   writer.writeU16(query_.question.qtype);
   writer.writeU16(query_.question.qclass);
 

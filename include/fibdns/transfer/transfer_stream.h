@@ -29,8 +29,9 @@ struct MessageLimits {
 /// next is built.
 ///
 /// Every message: the query's ID, QR, opcode QUERY, RD and CD copied, AA set (clear on a
-/// Reject), the question echoed byte for byte (RFC 5936 §2.2.1 allows it in every message; it
-/// also gives later names the apex to point at), names compressed (RFC 1035 §4.1.4), and an OPT
+/// Reject), the question echoed byte for byte (RFC 5936 §2.2.1 allows it in every message; when
+/// it spells the apex as we do, later names point into it), names compressed (RFC 1035 §4.1.4)
+/// but always in the zone's own lower case, whatever case the client asked in, and an OPT
 /// record (payload 1232, version 0) when the query had one. The answer section holds, across
 /// the messages and in order:
 ///  * FullZone: apex SOA, apex NS, each A record of ZoneContent::records, apex SOA (RFC 5936
