@@ -156,18 +156,22 @@ SecondaryServer::~SecondaryServer() { stop(); }
 
 void SecondaryServer::writeConfig() {
   const SecondaryConfig& c = config_;
+  const bool signed_transfers = !c.key.name.empty();
   std::ostringstream conf;
   if (c.kind == SecondaryKind::Knot) {
     config_path_ = dir_ + "/knot.conf";
     conf << "server:\n  rundir: \"" << dir_ << "\"\n  listen: " << c.listen.knotForm() << "\n"
-         << "log:\n  - target: stderr\n    any: info\n"
-         << "key:\n  - id: " << c.key.name << "\n    algorithm: " << c.key.algorithm
-         << "\n    secret: " << c.key.secret << "\n"
-         << "remote:\n  - id: primary\n    address: " << c.primary.knotForm()
-         << "\n    key: " << c.key.name
-         << "\n"
-         // NOTIFY leaves the primary from whatever address the kernel picks (secondaries.md).
-         << "acl:\n  - id: notify_from_primary\n    address: 127.0.0.0/8\n    action: notify\n"
+         << "log:\n  - target: stderr\n    any: info\n";
+    if (signed_transfers) {
+      conf << "key:\n  - id: " << c.key.name << "\n    algorithm: " << c.key.algorithm
+           << "\n    secret: " << c.key.secret << "\n";
+    }
+    conf << "remote:\n  - id: primary\n    address: " << c.primary.knotForm() << "\n";
+    if (signed_transfers) {
+      conf << "    key: " << c.key.name << "\n";
+    }
+    // NOTIFY leaves the primary from whatever address the kernel picks (secondaries.md).
+    conf << "acl:\n  - id: notify_from_primary\n    address: 127.0.0.0/8\n    action: notify\n"
          << "database:\n  storage: \"" << dir_ << "/db\"\n"
          << "template:\n  - id: default\n    storage: \"" << dir_ << "\"\n"
          << "zone:\n  - domain: " << c.zone << "\n    master: primary\n"
@@ -180,12 +184,14 @@ void SecondaryServer::writeConfig() {
          << "  xfrdfile: \"" << dir_ << "/xfrd.state\"\n  xfrdir: \"" << dir_ << "\"\n"
          << "  pidfile: \"" << dir_ << "/nsd.pid\"\n  logfile: \"" << dir_ << "/nsd.log\"\n"
          << "  verbosity: 2\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n"
-         << "remote-control:\n  control-enable: no\n"
-         << "key:\n  name: " << c.key.name << "\n  algorithm: " << c.key.algorithm
-         << "\n  secret: \"" << c.key.secret << "\"\n"
-         << "zone:\n  name: " << c.zone << "\n  zonefile: \"" << dir_ << "/" << c.zone
+         << "remote-control:\n  control-enable: no\n";
+    if (signed_transfers) {
+      conf << "key:\n  name: " << c.key.name << "\n  algorithm: " << c.key.algorithm
+           << "\n  secret: \"" << c.key.secret << "\"\n";
+    }
+    conf << "zone:\n  name: " << c.zone << "\n  zonefile: \"" << dir_ << "/" << c.zone
          << ".zone\"\n  allow-notify: 127.0.0.0/8 NOKEY\n  request-xfr: " << c.primary.knotForm()
-         << " " << c.key.name << "\n";
+         << " " << (signed_transfers ? c.key.name : "NOKEY") << "\n";
   }
   writeFile(config_path_, conf.str());
 }

@@ -51,7 +51,7 @@ struct SecondaryConfig {
   std::string zone = "fib.test";
   DnsEndpoint listen;   // where the secondary answers
   DnsEndpoint primary;  // where it requests transfers; NOTIFY is accepted from 127.0.0.0/8
-  TsigKey key;          // every transfer request is signed with it
+  TsigKey key;          // every transfer request is signed with it; an empty name: unsigned
 };
 
 /// What dig said: the exit status and its output.
