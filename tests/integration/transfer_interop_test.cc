@@ -298,6 +298,10 @@ class BuildingBlockPrimary {
       if (!ok) {
         break;
       }
+      // This one thread serves everything: after an answer, wait only briefly for a pipelined
+      // query, so a secondary keeping its connection open does not hold up the other's UDP.
+      const timeval idle{0, 50000};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
     }
     ::close(fd);
   }
