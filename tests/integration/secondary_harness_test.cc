@@ -33,9 +33,9 @@ class SecondaryHarnessTest : public ::testing::Test {
         std::vector<std::string>{"www 10 A 10.0.0.2"}, temp_.file("primary"));
     ASSERT_TRUE(primary_->waitUntilServing(seconds(10))) << primary_->log();
     knot_ = std::make_unique<SecondaryServer>(
-        SecondaryConfig{SecondaryKind::Knot, kZone, knot, primary, key_}, temp_.file("knot"));
+        secondaryConfig(SecondaryKind::Knot, kZone, knot, primary, key_), temp_.file("knot"));
     nsd_ = std::make_unique<SecondaryServer>(
-        SecondaryConfig{SecondaryKind::Nsd, kZone, nsd, primary, key_}, temp_.file("nsd"));
+        secondaryConfig(SecondaryKind::Nsd, kZone, nsd, primary, key_), temp_.file("nsd"));
   }
 
   void TearDown() override {

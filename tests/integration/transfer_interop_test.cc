@@ -443,9 +443,9 @@ class TransferInteropTest : public ::testing::Test {
         std::make_unique<BuildingBlockPrimary>(primary, std::vector<DnsEndpoint>{knot, nsd}, names);
     // Unsigned transfers: TSIG (issue 9) is not in the building blocks yet.
     knot_ = std::make_unique<SecondaryServer>(
-        SecondaryConfig{SecondaryKind::Knot, kZone, knot, primary, TsigKey{}}, temp_.file("knot"));
+        secondaryConfig(SecondaryKind::Knot, kZone, knot, primary, TsigKey{}), temp_.file("knot"));
     nsd_ = std::make_unique<SecondaryServer>(
-        SecondaryConfig{SecondaryKind::Nsd, kZone, nsd, primary, TsigKey{}}, temp_.file("nsd"));
+        secondaryConfig(SecondaryKind::Nsd, kZone, nsd, primary, TsigKey{}), temp_.file("nsd"));
   }
 
   void TearDown() override {

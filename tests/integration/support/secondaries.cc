@@ -135,6 +135,17 @@ TsigKey makeTsigKey(const std::string& dir, const std::string& name) {
   return key;
 }
 
+SecondaryConfig secondaryConfig(SecondaryKind kind, std::string zone, DnsEndpoint listen,
+                                DnsEndpoint primary, TsigKey key) {
+  SecondaryConfig config;
+  config.kind = kind;
+  config.zone = std::move(zone);
+  config.listen = std::move(listen);
+  config.primary = std::move(primary);
+  config.key = std::move(key);
+  return config;
+}
+
 DigResult dig(const DnsEndpoint& server, const std::string& args) {
   DigResult result;
   result.output =
@@ -184,6 +195,9 @@ void SecondaryServer::writeConfig() {
          << "  xfrdfile: \"" << dir_ << "/xfrd.state\"\n  xfrdir: \"" << dir_ << "\"\n"
          << "  pidfile: \"" << dir_ << "/nsd.pid\"\n  logfile: \"" << dir_ << "/nsd.log\"\n"
          << "  verbosity: 2\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n"
+         << (c.nsd_reload_timeout_s
+                 ? "  xfrd-reload-timeout: " + std::to_string(*c.nsd_reload_timeout_s) + "\n"
+                 : std::string())
          << "remote-control:\n  control-enable: no\n";
     if (signed_transfers) {
       conf << "key:\n  name: " << c.key.name << "\n  algorithm: " << c.key.algorithm

@@ -52,7 +52,15 @@ struct SecondaryConfig {
   DnsEndpoint listen;   // where the secondary answers
   DnsEndpoint primary;  // where it requests transfers; NOTIFY is accepted from 127.0.0.0/8
   TsigKey key;          // every transfer request is signed with it; an empty name: unsigned
+  /// NSD only: seconds NSD waits after a transfer before it serves the new zone
+  /// (xfrd-reload-timeout, 1 s by default, which dominates NSD's propagation time). nullopt keeps
+  /// Debian's default.
+  std::optional<int> nsd_reload_timeout_s;
 };
+
+/// A SecondaryConfig with every optional setting at its default.
+SecondaryConfig secondaryConfig(SecondaryKind kind, std::string zone, DnsEndpoint listen,
+                                DnsEndpoint primary, TsigKey key);
 
 /// What dig said: the exit status and its output.
 struct DigResult {
