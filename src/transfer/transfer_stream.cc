@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::uint16_t kEdnsPayload = 1232;  // as DnsResponder advertises
 constexpr std::size_t kAncountOffset = 6;
+constexpr std::size_t kMaxPointerOffset = 0x3FFF;  // RFC 1035 §4.1.4: 14 bits
 
 // A normalised name ("www.fib.test") in wire form, without allocating. The names come from our
 // own store, which holds only normalised host names; anything else is refused, not guessed at.
@@ -138,11 +139,10 @@ std::span<const ARecordRef> TransferStream::pool() const {
 }
 
 bool TransferStream::writeItem(dns::WireWriter& writer, const Segment& segment, std::size_t index) {
-  const auto apex = apex_.wire();
   switch (segment.kind) {
     case ItemKind::Soa: {
       const ApexRecords& soa = zone_.apex_records;
-      writer.writeName(apex);
+      writeApex(writer);
       writer.writeU16(dns::kTypeSoa);
       writer.writeU16(dns::kClassIn);
       writer.writeU32(soa.soa_ttl);
@@ -161,7 +161,7 @@ bool TransferStream::writeItem(dns::WireWriter& writer, const Segment& segment, 
       return true;
     }
     case ItemKind::Ns: {
-      writer.writeName(apex);
+      writeApex(writer);
       writer.writeU16(dns::kTypeNs);
       writer.writeU16(dns::kClassIn);
       writer.writeU32(zone_.apex_records.ns_ttl);
@@ -179,7 +179,7 @@ bool TransferStream::writeItem(dns::WireWriter& writer, const Segment& segment, 
       if (!toWire(record.name, name)) {
         return false;
       }
-      writer.writeName(name.span());
+      writeOwner(writer, name.span());
       writer.writeU16(dns::kTypeA);
       writer.writeU16(dns::kClassIn);
       writer.writeU32(record.ttl);
@@ -189,6 +189,50 @@ bool TransferStream::writeItem(dns::WireWriter& writer, const Segment& segment, 
     }
   }
   return false;
+}
+
+void TransferStream::writeApex(dns::WireWriter& writer) {
+  if (apex_.isRoot()) {
+    writer.writeU8(0);  // the root is one byte; a pointer would be two
+    return;
+  }
+  if (apex_at_) {
+    writer.writeU16(static_cast<std::uint16_t>(0xC000 | *apex_at_));
+    return;
+  }
+  const std::size_t start = writer.offset();
+  writer.writeName(apex_.wire(), dns::NameCompression::Record);
+  if (writer.ok() && start <= kMaxPointerOffset) {
+    apex_at_ = start;
+  }
+}
+
+void TransferStream::writeOwner(dns::WireWriter& writer, std::span<const std::uint8_t> name) {
+  // The fast path for the bulk of a zone: a name below the apex is its own labels and a pointer
+  // to the apex already in this message. WireWriter::writeName would find the same pointer, but
+  // only after comparing the name with each of its recorded targets (over a microsecond a name
+  // once they are full), which made a 100,000-name AXFR cost ~150 ms instead of ~20.
+  const auto apex = apex_.wire();
+  const bool below_apex =
+      !apex_.isRoot() && name.size() > apex.size() &&
+      std::equal(apex.begin(), apex.end(), name.end() - static_cast<std::ptrdiff_t>(apex.size()));
+  if (!below_apex) {
+    writer.writeName(name);
+    return;
+  }
+  const std::size_t prefix = name.size() - apex.size();
+  if (apex_at_) {
+    writer.writeBytes(name.first(prefix));
+    writer.writeU16(static_cast<std::uint16_t>(0xC000 | *apex_at_));
+    return;
+  }
+  // No apex in this message yet (the question was asked in another case): spell this name out
+  // in full and point the next ones at its apex labels.
+  const std::size_t start = writer.offset();
+  writer.writeName(name, dns::NameCompression::Record);
+  if (writer.ok() && start + prefix <= kMaxPointerOffset) {
+    apex_at_ = start + prefix;
+  }
 }
 
 Result<bool> TransferStream::next(std::vector<std::uint8_t>& out) {
@@ -221,9 +265,13 @@ Result<bool> TransferStream::next(std::vector<std::uint8_t>& out) {
   const auto apex = apex_.wire();
   const bool same_spelling =
       std::equal(question_name.begin(), question_name.end(), apex.begin(), apex.end());
-  writer.writeName(question_name, same_spelling && segment_ < segments_.size()
-                                      ? dns::NameCompression::Record
-                                      : dns::NameCompression::None);
+  const bool point_into_question = same_spelling && segment_ < segments_.size();
+  writer.writeName(question_name,
+                   point_into_question ? dns::NameCompression::Record : dns::NameCompression::None);
+  apex_at_.reset();
+  if (point_into_question) {
+    apex_at_ = dns::kHeaderSize;
+  }
   writer.writeU16(query_.question.qtype);
   writer.writeU16(query_.question.qclass);
 
@@ -243,6 +291,9 @@ Result<bool> TransferStream::next(std::vector<std::uint8_t>& out) {
     }
     if (!writer.ok() || writer.offset() > record_limit || ancount == 0xFFFF) {
       writer.rollback(mark);
+      if (apex_at_ && *apex_at_ >= mark) {
+        apex_at_.reset();  // the apex labels it pointed to were rolled back
+      }
       if (ancount == 0) {
         finished_ = true;
         out.clear();

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -89,6 +90,8 @@ class TransferStream {
   TransferStream() = default;
   std::span<const ARecordRef> pool() const;
   bool writeItem(dns::WireWriter& writer, const Segment& segment, std::size_t index);
+  void writeApex(dns::WireWriter& writer);
+  void writeOwner(dns::WireWriter& writer, std::span<const std::uint8_t> name);
 
   TransferQuery query_;
   TransferPlan plan_;
@@ -103,6 +106,7 @@ class TransferStream {
   std::size_t segment_ = 0;     // next segment to write
   std::size_t in_segment_ = 0;  // next record within a Records segment
   std::size_t records_written_ = 0;
+  std::optional<std::size_t> apex_at_;  // where this message spells the apex in our case
   bool finished_ = false;
 };
 

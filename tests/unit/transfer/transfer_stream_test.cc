@@ -176,6 +176,51 @@ TEST_F(TransferStreamTest, LowerCaseQuestionIsThePointerTargetOfEveryOwner) {
   }
 }
 
+TEST_F(TransferStreamTest, MixedCaseQuestionAcrossSmallMessagesKeepsTheZoneCase) {
+  // Every message must find its own lower-case apex to point at, also after a record that
+  // spelled it out was rolled back for not fitting.
+  MessageLimits limits;
+  limits.max_message_size = 300;
+  TransferStream s = stream(query(testutil::buildQuery("fIb.TeSt", kAxfr)),
+                            TransferPlan{TransferAnswer::FullZone, 0}, zone(500), {}, limits);
+  const auto messages = drain(s);
+  ASSERT_GT(messages.size(), 20U);
+  const auto all = answers(messages);
+  ASSERT_EQ(all.size(), 503U);
+  for (std::size_t i = 0; i < 500; ++i) {
+    EXPECT_EQ(all[i + 2].name, names_[i]);
+  }
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    EXPECT_LE(sizes_[i], 300U);
+    EXPECT_EQ(messages[i].question_name, "fIb.TeSt");
+  }
+}
+
+TEST_F(TransferStreamTest, RootZoneTransfersNamesOfEveryTld) {
+  ZoneContent root;
+  root.apex = "";
+  root.apex_records.primary_ns = "ns1.fibdns.invalid";
+  root.apex_records.hostmaster = "hostmaster.fibdns.invalid";
+  root.apex_records.serial = 7;
+  names_ = {"example.com", "www.example.com", "fibonacci.org"};
+  for (const std::string& name : names_) {
+    root.records.push_back(ARecordRef{name, dns::Ipv4Address{{192, 0, 2, 1}}, 30});
+  }
+  TransferStream s = stream(query(testutil::buildQuery("", kAxfr)),
+                            TransferPlan{TransferAnswer::FullZone, 0}, std::move(root));
+  const auto all = answers(drain(s));
+  ASSERT_EQ(all.size(), 6U);
+  EXPECT_EQ(all[0].type, kSoa);
+  EXPECT_EQ(all[0].name, "");
+  EXPECT_EQ(all[0].serial, 7U);
+  EXPECT_EQ(all[1].type, kNs);
+  EXPECT_EQ(all[2].name, "example.com");
+  EXPECT_EQ(all[3].name, "www.example.com");
+  EXPECT_EQ(all[3].owner_raw.size(), 6U);  // "www" and a pointer to example.com
+  EXPECT_EQ(all[4].name, "fibonacci.org");
+  EXPECT_EQ(all[5].type, kSoa);
+}
+
 TEST_F(TransferStreamTest, AxfrOf100000NamesIsSplitIntoFullMessagesUnder64KiB) {
   constexpr std::size_t kNames = 100000;
   TransferStream s = stream(query(testutil::buildQuery("fib.test", kAxfr)),
