@@ -79,6 +79,25 @@ class StatementReset {
   SQLite::Statement& statement_;
 };
 
+// A read snapshot for the lifetime of the object: SAVEPOINT starts a (deferred) transaction when
+// none is open and nests inside the caller's otherwise. Without it, a writer on another
+// connection could prune steps between our statements and leave a chain without its records.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(SQLite::Database& db) : db_(db) { db_.exec("SAVEPOINT zone_journal_read"); }
+  ~ReadSnapshot() {
+    try {
+      db_.exec("RELEASE zone_journal_read");
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): nothing was written
+    }
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  SQLite::Database& db_;
+};
+
 Status fromSqlite(const SQLite::Exception& e, const char* context) {
   return detail::statusFrom(
       detail::isEnvironmentFailure(e) ? StatusCode::Unavailable : StatusCode::Internal, context, e);
@@ -190,6 +209,7 @@ Result<std::vector<transfer::ChangeSet>> ZoneJournal::readChain(std::uint32_t fr
                     std::to_string(to));
   };
   try {
+    const ReadSnapshot snapshot(*db_);
     std::int64_t first_id = 0;
     {
       auto& find_start = statements_->find_start;

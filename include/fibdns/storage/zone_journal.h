@@ -19,12 +19,11 @@ namespace fibdns::storage {
 /// create_zone_changes): append a committed step, prune to the newest N steps, read the chain of
 /// steps between two serials.
 ///
-/// It never begins, commits or rolls back: append() and prune() run inside the transaction the
+/// append() and prune() never begin, commit or roll back: they run inside the transaction the
 /// caller (the writer) opened for the change itself, so the journal and the records can never
-/// disagree, even after kill -9. readChain() reads inside whatever the caller has open, or in
-/// SQLite's implicit read transaction (one statement at a time: open a transaction around it
-/// for a consistent view when a writer commits concurrently; the steps up to a serial the caller
-/// has already seen never change, except by pruning).
+/// disagree, even after kill -9. readChain() reads its three statements inside one SAVEPOINT:
+/// one consistent snapshot even while another connection appends and prunes (WAL), nested in
+/// the caller's transaction when one is open.
 ///
 /// One ZoneJournal per connection (the statements are prepared once, on that connection); not
 /// thread-safe, like the connection. Nothing throws: SQLite errors become Unavailable

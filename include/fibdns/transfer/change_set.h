@@ -40,9 +40,12 @@ struct ChangeSet {
 class ChangeSetBuilder {
  public:
   /// `previous` is the name's record before this change (nullopt: the name was new), `now` its
-  /// new record. The caller reports what it replaced (its in-memory index or the store knows).
+  /// new record. Only the first report of a name in a builder reads `previous` (that is the
+  /// state the step starts from), so within a group commit the writer may pass its published
+  /// snapshot's record for every registration, even when an earlier one in the same batch
+  /// already replaced it.
   void upsert(const std::optional<dns::ARecord>& previous, const dns::ARecord& now);
-  /// The name of `previous` lost its A record.
+  /// The name of `previous` lost its A record (same rule for `previous`).
   void erase(const dns::ARecord& previous);
   /// Every name that `change` touched, as if each had been reported individually.
   void apply(const ChangeSet& change);

@@ -155,6 +155,23 @@ TEST_F(ZoneJournalTest, CallerRollbackLeavesNoTrace) {
   EXPECT_EQ(size(), 1U);
 }
 
+TEST_F(ZoneJournalTest, ReadLeavesNoTransactionOpen) {
+  append(ChangeSet{1, 2, {}, {rec("a.fib.test", 1)}});
+  ASSERT_EQ(chain(1, 2).size(), 1U);
+  EXPECT_EQ(journal_->readChain(5, 6).status().code(), StatusCode::NotFound);
+  // BEGIN fails inside an open transaction: the read's snapshot was released.
+  EXPECT_NO_THROW(db_.exec("BEGIN"));
+  EXPECT_NO_THROW(db_.exec("COMMIT"));
+}
+
+TEST_F(ZoneJournalTest, ReadNestsInTheCallersTransaction) {
+  SQLite::Transaction transaction(db_);
+  append(ChangeSet{1, 2, {}, {rec("a.fib.test", 1)}});
+  EXPECT_EQ(chain(1, 2).size(), 1U);  // sees its own uncommitted step
+  transaction.commit();
+  EXPECT_EQ(size(), 1U);
+}
+
 TEST_F(ZoneJournalTest, JournalViewShowsRemovedAndAddedRows) {
   append(ChangeSet{1, 2, {rec("a.fib.test", 1)}, {rec("a.fib.test", 2)}});
   SQLite::Statement view(

@@ -49,6 +49,17 @@ TEST_F(ChangeSetBuilderTest, NameReplacedTwiceKeepsOriginalAndFinal) {
   EXPECT_EQ(change.added, std::vector{rec("a.fib.test", 3)});
 }
 
+TEST_F(ChangeSetBuilderTest, GroupCommitMayReportTheSnapshotsStaleRecordEachTime) {
+  // A batch registers the name twice; the writer passes its published snapshot's record (the
+  // state before the batch) as `previous` both times.
+  const auto snapshot = rec("a.fib.test", 1);
+  builder_.upsert(snapshot, rec("a.fib.test", 2));
+  builder_.upsert(snapshot, rec("a.fib.test", 3));
+  const ChangeSet change = builder_.finish(1, 2);
+  EXPECT_EQ(change.removed, std::vector{rec("a.fib.test", 1)});
+  EXPECT_EQ(change.added, std::vector{rec("a.fib.test", 3)});
+}
+
 TEST_F(ChangeSetBuilderTest, NameChangedAndChangedBackIsNoChange) {
   builder_.upsert(rec("a.fib.test", 1), rec("a.fib.test", 2));
   builder_.upsert(rec("a.fib.test", 2), rec("a.fib.test", 1));
