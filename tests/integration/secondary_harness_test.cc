@@ -25,6 +25,10 @@ class SecondaryHarnessTest : public ::testing::Test {
 
   void SetUp() override {
     key_ = makeTsigKey(temp_.path());
+    const TsigKey reread = readTsigKey(key_.file);  // the file nsupdate -k and the AS read
+    ASSERT_EQ(reread.name, "xfr");
+    ASSERT_EQ(reread.algorithm, "hmac-sha256");
+    ASSERT_EQ(reread.secret, key_.secret);
     const DnsEndpoint primary = freeDnsEndpoint(kIp);
     const DnsEndpoint knot = freeDnsEndpoint(kIp);
     const DnsEndpoint nsd = freeDnsEndpoint(kIp);

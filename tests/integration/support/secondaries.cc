@@ -121,18 +121,40 @@ DnsEndpoint freeDnsEndpoint(const std::string& ip) {
   throw std::runtime_error("no port free for both UDP and TCP on " + ip);
 }
 
+namespace {
+
+// key "NAME" { algorithm ALG; secret "BASE64"; };  as tsig-keygen writes it.
+std::optional<TsigKey> parseKeyBlock(const std::string& text, const std::string& file) {
+  static const std::regex kKey(
+      R"re(key\s+"([^"]+)"\s*\{\s*algorithm\s+([A-Za-z0-9-]+)\s*;\s*secret\s+"([A-Za-z0-9+/=]+)")re");
+  std::smatch match;
+  if (!std::regex_search(text, match, kKey)) {
+    return std::nullopt;
+  }
+  return TsigKey{match[1].str(), match[2].str(), match[3].str(), file};
+}
+
+}  // namespace
+
 TsigKey makeTsigKey(const std::string& dir, const std::string& name) {
   int status = 0;
   const std::string output =
       runCommand(findBinary("tsig-keygen") + " -a hmac-sha256 " + shellQuote(name), &status);
-  std::smatch match;
-  static const std::regex kSecret(R"re(secret\s+"([A-Za-z0-9+/=]+)")re");
-  if (status != 0 || !std::regex_search(output, match, kSecret)) {
+  const std::string file = dir + "/" + name + ".key";
+  auto key = parseKeyBlock(output, file);
+  if (status != 0 || !key) {
     throw std::runtime_error("tsig-keygen failed: " + output);
   }
-  TsigKey key{name, "hmac-sha256", match[1].str(), dir + "/" + name + ".key"};
-  writeFile(key.file, output);
-  return key;
+  writeFile(file, output);
+  return *key;
+}
+
+TsigKey readTsigKey(const std::string& path) {
+  auto key = parseKeyBlock(readFile(path), path);
+  if (!key) {
+    throw std::runtime_error("no key block in " + path);
+  }
+  return *key;
 }
 
 SecondaryConfig secondaryConfig(SecondaryKind kind, std::string zone, DnsEndpoint listen,

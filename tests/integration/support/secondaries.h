@@ -44,6 +44,10 @@ struct TsigKey {
 /// Runs tsig-keygen and writes its output to `dir`/`name`.key.
 TsigKey makeTsigKey(const std::string& dir, const std::string& name = "xfr");
 
+/// Reads a key file in tsig-keygen's format (the first key in it), e.g. the AS's
+/// --tsig-keyfile, so secondaries share the primary's key.
+TsigKey readTsigKey(const std::string& path);
+
 enum class SecondaryKind { Knot, Nsd };
 
 struct SecondaryConfig {
