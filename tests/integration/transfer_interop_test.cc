@@ -40,6 +40,7 @@
 #include "fibdns/transfer/transfer_query.h"
 #include "fibdns/transfer/transfer_stream.h"
 #include "integration/support/secondaries.h"
+#include "support/dns_packets.h"
 #include "support/temp_dir.h"
 #include "zone_changes_migration.h"
 
@@ -515,6 +516,59 @@ TEST_F(TransferInteropTest, ChangesReachBothThroughNotifyAndIxfr) {
   EXPECT_EQ(primary_->full_zone_answers.load(), 2);    // only the initial transfers
   EXPECT_GE(primary_->notifies_acknowledged.load(), 2);
   EXPECT_NE(knot_->log().find("IXFR, incoming"), std::string::npos) << knot_->log();
+}
+
+TEST_F(TransferInteropTest, DigReadsTheAxfrAndIxfrAnswers) {
+  start(3000);                                           // more than one message
+  primary_->upsert("host000001.fib.test", "192.0.2.1");  // serial 2: a replacement
+  primary_->upsert("brand-new.fib.test", "192.0.2.2");   // serial 3: an addition
+  const DnsEndpoint& primary = primary_->endpoint();
+
+  const DigResult axfr = dig(primary, "+nocomments +nocmd fib.test AXFR");
+  EXPECT_EQ(axfr.status, 0) << axfr.output;
+  EXPECT_EQ(axfr.output.find("Transfer failed"), std::string::npos) << axfr.output;
+  // 3,000 names, ns1's glue, the new name, SOA, NS and the closing SOA.
+  EXPECT_NE(axfr.output.find("XFR size: 3005 records"), std::string::npos) << axfr.output;
+  EXPECT_NE(axfr.output.find("host000001.fib.test.\t60\tIN\tA\t192.0.2.1"), std::string::npos);
+
+  const DigResult ixfr = dig(primary, "+nocomments +nocmd +onesoa fib.test IXFR=1");
+  EXPECT_EQ(ixfr.status, 0) << ixfr.output;
+  // RFC 1995 §4: SOA 3, then (SOA 1, removed, SOA 2, added), (SOA 2, SOA 3, added), SOA 3.
+  const std::size_t removed = ixfr.output.find("host000001.fib.test.\t300\tIN\tA\t10.0.0.1");
+  const std::size_t added = ixfr.output.find("host000001.fib.test.\t60\tIN\tA\t192.0.2.1");
+  const std::size_t brand_new = ixfr.output.find("brand-new.fib.test.\t60\tIN\tA\t192.0.2.2");
+  ASSERT_NE(removed, std::string::npos) << ixfr.output;
+  ASSERT_NE(added, std::string::npos) << ixfr.output;
+  ASSERT_NE(brand_new, std::string::npos) << ixfr.output;
+  EXPECT_LT(removed, added);
+  EXPECT_LT(added, brand_new);
+  EXPECT_EQ(ixfr.output.find("host000002"), std::string::npos);  // not the whole zone
+
+  const DigResult current = dig(primary, "+short fib.test IXFR=3");
+  EXPECT_NE(current.output.find("hostmaster.fib.test. 3 "), std::string::npos) << current.output;
+  const DigResult not_apex = dig(primary, "www.fib.test AXFR");
+  EXPECT_NE(not_apex.output.find("Transfer failed"), std::string::npos) << not_apex.output;
+
+  // dig always uses TCP for AXFR; the UDP answers, by hand.
+  const auto rcode_over_udp = [&](const testutil::Bytes& query) {
+    const std::string reply =
+        udpExchange(primary.ip, primary.port, std::string(query.begin(), query.end()), 2s);
+    const auto parsed = testutil::parseResponse(
+        std::span(reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()));
+    return parsed ? std::optional<testutil::Response>(*parsed) : std::nullopt;
+  };
+  const auto axfr_udp = rcode_over_udp(testutil::buildQuery("fib.test", dns::kTypeAxfr));
+  ASSERT_TRUE(axfr_udp.has_value());
+  EXPECT_EQ(axfr_udp->rcode, 4);  // NOTIMP
+  const auto not_apex_udp = rcode_over_udp(testutil::buildIxfrQuery("www.fib.test", 1));
+  ASSERT_TRUE(not_apex_udp.has_value());
+  EXPECT_EQ(not_apex_udp->rcode, 9);  // NOTAUTH
+  const auto behind_udp = rcode_over_udp(testutil::buildIxfrQuery("fib.test", 1));
+  ASSERT_TRUE(behind_udp.has_value());
+  EXPECT_TRUE(behind_udp->tc);  // retry over TCP
+  const auto formerr_udp = rcode_over_udp(testutil::buildIxfrQuery("fib.test", 1, 7, false));
+  ASSERT_TRUE(formerr_udp.has_value());
+  EXPECT_EQ(formerr_udp->rcode, 1);  // FORMERR: no client SOA
 }
 
 TEST_F(TransferInteropTest, StoppedSecondaryCatchesUpWhenStartedAgain) {
