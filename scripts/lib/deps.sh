@@ -7,8 +7,9 @@ FIBDNS_BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libgmp-dev libcurl4-openssl-dev libssl-dev
 )
 # Tools the scripts and integration tests call.
-# bind9 brings tsig-keygen; bind9-dnsutils brings dig and nsupdate.
-FIBDNS_TEST_PACKAGES=(sqlite3 curl netcat-openbsd bind9 bind9-dnsutils procps iproute2)
+# bind9 brings tsig-keygen; bind9-dnsutils brings dig and nsupdate; knot, nsd: real secondaries
+# (and a Knot primary) for the zone-transfer tests.
+FIBDNS_TEST_PACKAGES=(sqlite3 curl netcat-openbsd bind9 bind9-dnsutils procps iproute2 knot nsd)
 FIBDNS_RUN_PACKAGES=(sqlite3 curl)
 
 fibdns_install_packages() {

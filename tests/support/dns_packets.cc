@@ -411,6 +411,30 @@ Bytes withoutLastRecord(std::span<const std::uint8_t> message) {
   return out;
 }
 
+Bytes soaRecord(std::string_view owner, std::uint32_t ttl, std::string_view mname,
+                std::string_view rname, std::uint32_t serial, std::uint32_t refresh,
+                std::uint32_t retry, std::uint32_t expire, std::uint32_t minimum) {
+  Bytes rdata = encodeName(mname);
+  const Bytes mailbox = encodeName(rname);
+  rdata.insert(rdata.end(), mailbox.begin(), mailbox.end());
+  for (const std::uint32_t field : {serial, refresh, retry, expire, minimum}) {
+    put32(rdata, field);
+  }
+  PacketBuilder builder;
+  builder.name(owner).u16(6).u16(1).u32(ttl).u16(static_cast<std::uint16_t>(rdata.size()));
+  builder.raw(rdata);
+  return builder.bytes();
+}
+
+Bytes buildIxfrQuery(std::string_view zone, std::uint32_t serial, std::uint16_t id, bool with_soa) {
+  PacketBuilder builder;
+  builder.header(id, 0, 1, 0, with_soa ? 1 : 0, 0).question(zone, 251);
+  if (with_soa) {
+    builder.raw(soaRecord(zone, 0, "ns.client.example", "hostmaster.client.example", serial));
+  }
+  return builder.bytes();
+}
+
 std::optional<Response> parseResponse(std::span<const std::uint8_t> bytes, std::string* error) {
   try {
     Decoder d(bytes);

@@ -82,6 +82,18 @@ Bytes buildUpdate(const UpdateSpec& spec);
 /// The 4 RDATA bytes of "10.0.0.1".
 Bytes ipv4Rdata(std::string_view dotted);
 
+/// An IXFR query (RFC 1995 §3) as dig sends it: question (zone, IXFR, IN) and, in the authority
+/// section, the client's SOA for the zone with `serial` (MNAME/RNAME are placeholders).
+/// `with_soa` false leaves the authority section empty (a malformed IXFR).
+Bytes buildIxfrQuery(std::string_view zone, std::uint32_t serial, std::uint16_t id = 0x1234,
+                     bool with_soa = true);
+
+/// One SOA record, uncompressed, for hand-built packets: owner, TTL and the seven RDATA fields.
+Bytes soaRecord(std::string_view owner, std::uint32_t ttl, std::string_view mname,
+                std::string_view rname, std::uint32_t serial, std::uint32_t refresh = 3600,
+                std::uint32_t retry = 600, std::uint32_t expire = 1209600,
+                std::uint32_t minimum = 60);
+
 struct Record {
   std::size_t offset = 0;  // where the record starts in the message
   std::string name;        // presentation, case as found, no trailing dot; root = ""

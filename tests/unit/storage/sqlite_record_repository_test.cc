@@ -303,10 +303,11 @@ TEST(SqliteRecordRepository, RecordsAppliedMigrationVersions) {
     applied.emplace_back(rows.getColumn(0).getInt(), rows.getColumn(1).getString());
   }
   EXPECT_THAT(applied, ElementsAre(std::pair<int, std::string>{1, "create_records"},
-                                   std::pair<int, std::string>{2, "create_zone_serial"}));
+                                   std::pair<int, std::string>{2, "create_zone_serial"},
+                                   std::pair<int, std::string>{3, "create_zone_changes"}));
   // Reopening applies nothing twice.
   ASSERT_NE(openOrFail(path), nullptr);
-  EXPECT_EQ(inspector.execAndGet("SELECT COUNT(*) FROM schema_migrations").getInt(), 2);
+  EXPECT_EQ(inspector.execAndGet("SELECT COUNT(*) FROM schema_migrations").getInt(), 3);
 }
 
 TEST(SqliteRecordRepository, RefusesDatabaseWithNewerSchema) {
@@ -327,7 +328,7 @@ TEST(SqliteRecordRepository, RefusesDatabaseWithNewerSchema) {
   EXPECT_EQ(repository.status().code(), StatusCode::FailedPrecondition);
   EXPECT_EQ(repository.status().message(),
             "database " + path +
-                " has schema version 999, newer than this binary's 2;"
+                " has schema version 999, newer than this binary's 3;"
                 " refusing to start");
 }
 
