@@ -28,6 +28,14 @@ DatagramOutcome DatagramHandler::handle(std::span<const std::uint8_t> datagram, 
     std::optional<std::size_t> size;
     if (truncated) {
       size = DnsResponder::respondToOversized(datagram, dns_reply_);
+    } else if (bool refused = false; dns_.handleTransfer(
+                   datagram, source, Transport::Udp, now, zone, {},
+                   [&](std::span<const std::uint8_t> message) {
+                     reply.assign(reinterpret_cast<const char*>(message.data()), message.size());
+                   },
+                   refused)) {
+      outcome.refused_write = refused;  // logged like a refused write: once per minute
+      return outcome;
     } else {
       DnsRequestHandler::Outcome dns =
           dns_.handle(datagram, source, Transport::Udp, now, zone, dns_reply_);

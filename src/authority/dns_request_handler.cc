@@ -1,9 +1,13 @@
 #include "fibdns/authority/dns_request_handler.h"
 
+#include <algorithm>
 #include <array>
 
 #include "fibdns/dns/wire_reader.h"
 #include "fibdns/dns/wire_writer.h"
+#include "fibdns/transfer/transfer_query.h"
+#include "fibdns/transfer/transfer_stream.h"
+#include "fibdns/transfer/zone_content.h"
 #include "fibdns/update/update_plan.h"
 
 namespace fibdns::authority {
@@ -203,6 +207,123 @@ std::optional<std::size_t> DnsRequestHandler::updateReplyInto(
     return std::nullopt;
   }
   return writer.offset();
+}
+
+bool DnsRequestHandler::handleTransfer(std::span<const std::uint8_t> message,
+                                       const security::IpAddress& source, Transport transport,
+                                       std::uint64_t now, const RecordCache& zone,
+                                       const JournalReader& journal, const MessageSink& send,
+                                       bool& refused) const {
+  refused = false;
+  const auto query = transfer::parseTransferQuery(message);
+  if (!query) {
+    return false;
+  }
+  std::array<std::uint8_t, 512> small{};
+  const security::TsigKeyring& keyring =
+      security_.keyring != nullptr ? *security_.keyring : no_keys_;
+  auto checked = security::verifyRequest(message, keyring, now, security::TsigPolicy{});
+  if (!checked) {
+    if (const auto size = DnsResponder::respondToOversized(message, small)) {
+      send(std::span<const std::uint8_t>(small.data(), *size));
+    }
+    return true;
+  }
+  const std::optional<security::TsigVerdict> verdict = *checked;
+  if (verdict && !verdict->isVerified()) {
+    if (const auto size = notAuthReply(query->header, *verdict, now, small)) {
+      send(std::span<const std::uint8_t>(small.data(), *size));
+    }
+    return true;
+  }
+
+  // Which zone: the question must name one of our apexes exactly.
+  transfer::ZoneContent content;
+  std::optional<std::uint32_t> zone_serial;
+  for (const dns::WireName& apex : apexes_) {
+    if (apex.key() == query->question.name.key()) {
+      content.apex = std::string(apex.key());
+      zone_serial = zone.serial();
+    }
+  }
+  const transfer::Transport wire =
+      transport == Transport::Tcp ? transfer::Transport::Tcp : transfer::Transport::Udp;
+  transfer::TransferPlan plan = transfer::planTransfer(*query, wire, zone_serial);
+  const bool allowed = security_.transfer_acl != nullptr &&
+                       security_.transfer_acl->isAllowed(verdict ? &*verdict : nullptr, source);
+  if (!allowed && plan.answer != transfer::TransferAnswer::Reject) {
+    refused = true;
+    plan = transfer::TransferPlan{transfer::TransferAnswer::Reject, 5};  // REFUSED
+  }
+  std::vector<transfer::ChangeSet> chain;
+  if (plan.needsJournal()) {
+    auto read = journal ? journal(*query->client_serial, zone.serial())
+                        : Result<std::vector<transfer::ChangeSet>>(notFound("no journal"));
+    if (read) {
+      chain = std::move(*read);
+    } else {
+      plan = plan.withoutJournal();
+    }
+  }
+  if (!content.apex.empty() || zone_serial) {
+    for (const dns::WireName& apex : apexes_) {
+      if (apex.key() != content.apex && transfer::isAtOrBelow(apex.key(), content.apex)) {
+        content.subzones.emplace_back(apex.key());
+      }
+    }
+    content.apex_records.primary_ns = zones_.primary_ns;
+    content.apex_records.hostmaster = zones_.hostmaster;
+    content.apex_records.serial = zone.serial();
+    content.apex_records.soa_ttl = zones_.soa_ttl;
+    content.apex_records.ns_ttl = zones_.ns_ttl;
+    content.apex_records.refresh = zones_.refresh;
+    content.apex_records.retry = zones_.retry;
+    content.apex_records.expire = zones_.expire;
+    content.apex_records.minimum = zones_.minimum;
+  }
+  if (plan.needsZoneRecords()) {
+    zone.forEach([&](const dns::ARecord& record) {
+      if (content.owns(record.name)) {
+        content.records.push_back({record.name, record.address, record.ttl});
+      }
+    });
+    std::sort(content.records.begin(), content.records.end(),
+              [](const transfer::ARecordRef& a, const transfer::ARecordRef& b) {
+                return a.name < b.name;
+              });
+  }
+  transfer::MessageLimits limits;
+  limits.max_message_size = transport == Transport::Tcp ? DnsResponder::kMaxTcpMessage
+                                                        : dns::kClassicUdpPayload;
+  limits.reserved_tail = verdict ? kTsigRoom : 0;
+  auto stream =
+      transfer::TransferStream::create(*query, plan, std::move(content), std::move(chain), limits);
+  if (!stream) {
+    return true;  // cannot happen for a parsed query; nothing sensible to send
+  }
+  std::optional<security::TsigStreamSigner> signer;
+  if (verdict) {
+    signer.emplace(*verdict);
+  }
+  std::vector<std::uint8_t> part;
+  std::vector<std::uint8_t> signed_part;
+  for (;;) {
+    const Result<bool> more = stream->next(part);
+    if (!more || !*more) {
+      return true;
+    }
+    if (!signer) {
+      send(part);
+      continue;
+    }
+    signed_part.assign(part.begin(), part.end());
+    signed_part.resize(part.size() + kTsigRoom);
+    dns::WireWriter writer(signed_part, part.size());
+    if (!signer->signNext(writer, now)) {
+      return true;  // no room to sign: stop rather than send an unsigned message
+    }
+    send(writer.written());
+  }
 }
 
 std::size_t DnsRequestHandler::slipReply(std::span<std::uint8_t> reply) {

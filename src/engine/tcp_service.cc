@@ -27,12 +27,23 @@ TcpService::Handler TcpService::respondWith(const authority::DnsResponder& respo
 
 TcpService::Handler TcpService::answerWith(const authority::DnsRequestHandler& dns,
                                            Writer& writer, std::chrono::milliseconds write_timeout,
-                                           std::size_t max_records, RefusalLog& refusals) {
+                                           std::size_t max_records, RefusalLog& refusals,
+                                           authority::JournalReader journal) {
   auto buffer = std::make_shared<std::vector<std::uint8_t>>(authority::DnsResponder::kMaxTcpMessage);
-  return [&dns, &writer, &refusals, write_timeout, max_records, buffer](
-             std::span<const std::uint8_t> message, const authority::RecordCache& zone,
-             TcpServer::Reply& reply, const Deliver& deliver) {
+  return [&dns, &writer, &refusals, write_timeout, max_records, buffer,
+          journal = std::move(journal)](std::span<const std::uint8_t> message,
+                                        const authority::RecordCache& zone,
+                                        TcpServer::Reply& reply, const Deliver& deliver) {
     const security::IpAddress source = reply.peer().securityAddress();
+    bool refused = false;
+    if (dns.handleTransfer(
+            message, source, authority::Transport::Tcp, unixSeconds(), zone, journal,
+            [&reply](std::span<const std::uint8_t> part) { reply.send(part); }, refused)) {
+      if (refused) {
+        refusals.refused("a zone transfer", source);
+      }
+      return;
+    }
     authority::DnsRequestHandler::Outcome outcome = dns.handle(
         message, source, authority::Transport::Tcp, unixSeconds(), zone, *buffer);
     if (outcome.refused_write) {

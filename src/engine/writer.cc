@@ -121,19 +121,23 @@ void Writer::commitPending() {
         return true;
       }
     }
+    if (request.own_serial || !shared_set_open) {
+      sets_.emplace_back();
+      shared_set_open = !request.own_serial;
+    }
+    authority::ChangeSet& set = sets_.back();
     for (const authority::RecordChange& change : request.changes) {
+      // What the name held before, for the IXFR journal's "removed" half.
+      const dns::ARecord* before = candidate.find(change.record.name);
+      set.previous.push_back(before != nullptr ? std::optional<dns::ARecord>(*before)
+                                               : std::nullopt);
       if (change.kind == authority::RecordChange::Kind::Upsert) {
         candidate.put(change.record);
       } else {
         (void)candidate.erase(change.record.name);
       }
     }
-    if (request.own_serial || !shared_set_open) {
-      sets_.emplace_back();
-      shared_set_open = !request.own_serial;
-    }
-    auto& changes = sets_.back().changes;
-    changes.insert(changes.end(), request.changes.begin(), request.changes.end());
+    set.changes.insert(set.changes.end(), request.changes.begin(), request.changes.end());
     change_count += request.changes.size();
     set_of_request_.push_back(sets_.size() - 1);
     return false;
@@ -168,6 +172,9 @@ void Writer::commitPending() {
   zone_ = std::move(candidate);
   zone_.setSerial(committed->serial);
   publisher_.publish(std::make_shared<const authority::RecordCache>(zone_.share()));
+  if (committed->changed && on_commit_) {
+    on_commit_(committed->serial);
+  }
   if (log::enabled(log::Level::Debug)) {
     log::debug("writer", "committed " + std::to_string(change_count) + " change(s), serial " +
                              std::to_string(committed->serial));

@@ -14,6 +14,7 @@
 #include "fibdns/dns/ipv4.h"
 #include "fibdns/dns/name.h"
 #include "fibdns/storage/migrator.h"
+#include "fibdns/storage/zone_journal.h"
 #include "storage/sqlite_status.h"
 
 namespace fibdns::storage {
@@ -209,8 +210,17 @@ Result<std::unique_ptr<SqliteRecordRepository>> SqliteRecordRepository::open(
 
   try {
     auto statements = std::make_unique<Statements>(**db);
+    std::unique_ptr<ZoneJournal> journal;
+    if (options.ixfr_history > 0) {
+      Result<ZoneJournal> opened = ZoneJournal::open(**db);
+      if (!opened) {
+        return opened.status();
+      }
+      journal = std::make_unique<ZoneJournal>(std::move(*opened));
+    }
     return std::unique_ptr<SqliteRecordRepository>(
-        new SqliteRecordRepository(path, std::move(*db), std::move(statements)));
+        new SqliteRecordRepository(path, std::move(*db), std::move(statements),
+                                   std::move(journal), options.ixfr_history));
   } catch (const SQLite::Exception& e) {
     return detail::statusFrom(StatusCode::FailedPrecondition,
                               "database " + path + ": cannot prepare statements", e);
@@ -222,8 +232,33 @@ Result<std::unique_ptr<SqliteRecordRepository>> SqliteRecordRepository::open(
 
 SqliteRecordRepository::SqliteRecordRepository(std::string path,
                                                std::unique_ptr<SQLite::Database> db,
-                                               std::unique_ptr<Statements> statements)
-    : path_(std::move(path)), db_(std::move(db)), statements_(std::move(statements)) {}
+                                               std::unique_ptr<Statements> statements,
+                                               std::unique_ptr<ZoneJournal> journal,
+                                               std::size_t ixfr_history)
+    : path_(std::move(path)),
+      db_(std::move(db)),
+      statements_(std::move(statements)),
+      journal_(std::move(journal)),
+      ixfr_history_(ixfr_history) {}
+
+void SqliteRecordRepository::journal(const ChangeSet& set, std::uint32_t serial_from,
+                                     std::uint32_t serial_to) {
+  transfer::ChangeSetBuilder builder;
+  for (std::size_t i = 0; i < set.changes.size(); ++i) {
+    const RecordChange& change = set.changes[i];
+    const std::optional<dns::ARecord> previous =
+        i < set.previous.size() ? set.previous[i] : std::nullopt;
+    if (change.kind == RecordChange::Kind::Upsert) {
+      builder.upsert(previous, change.record);
+    } else if (previous) {
+      builder.erase(*previous);
+    }
+  }
+  const Status appended = journal_->append(builder.finish(serial_from, serial_to));
+  if (!appended.isOk()) {
+    throw std::runtime_error("journal: " + appended.message());
+  }
+}
 
 SqliteRecordRepository::~SqliteRecordRepository() = default;
 
@@ -280,10 +315,19 @@ Result<CommitResult> SqliteRecordRepository::apply(std::span<const ChangeSet> se
       }
       current = nullptr;
       if (set_changed) {
+        const std::uint32_t serial_from = result.serial;
         result.serial = read_serial(s.bump_serial);
         result.changed = true;
+        if (journal_) {
+          journal(set, serial_from, result.serial);  // in the same transaction as the change
+        }
       }
       result.serials.push_back(result.serial);
+    }
+    if (journal_ && result.changed) {
+      if (auto pruned = journal_->prune(ixfr_history_); !pruned) {
+        throw std::runtime_error("journal: " + pruned.status().message());
+      }
     }
     run(s.commit);  // synchronous=FULL: durable once this returns
     return result;
@@ -374,6 +418,35 @@ Result<LoadedRecords> SqliteRecordRepository::loadAll() const {
   } catch (const std::exception& e) {
     return detail::statusFrom(StatusCode::Unavailable, "load records", e);
   }
+}
+
+Result<std::unique_ptr<SqliteRecordRepository::JournalReader>>
+SqliteRecordRepository::JournalReader::open(const std::string& path) {
+  if (path == ":memory:" || path.empty()) {
+    return notFound("an in-memory database has no journal another connection can read");
+  }
+  try {
+    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, 1000);
+    Result<ZoneJournal> journal = ZoneJournal::open(*db);
+    if (!journal) {
+      return journal.status();
+    }
+    return std::unique_ptr<JournalReader>(
+        new JournalReader(std::move(db), std::make_unique<ZoneJournal>(std::move(*journal))));
+  } catch (const std::exception& e) {
+    return detail::statusFrom(StatusCode::Unavailable, "journal reader for " + path, e);
+  }
+}
+
+SqliteRecordRepository::JournalReader::JournalReader(std::unique_ptr<SQLite::Database> db,
+                                                     std::unique_ptr<ZoneJournal> journal)
+    : db_(std::move(db)), journal_(std::move(journal)) {}
+
+SqliteRecordRepository::JournalReader::~JournalReader() = default;
+
+Result<std::vector<transfer::ChangeSet>> SqliteRecordRepository::JournalReader::readChain(
+    std::uint32_t from, std::uint32_t to) {
+  return journal_->readChain(from, to);
 }
 
 Status SqliteRecordRepository::checkpoint() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -16,6 +17,7 @@
 #include "fibdns/security/ip_address.h"
 #include "fibdns/security/tsig.h"
 #include "fibdns/security/update_acl.h"
+#include "fibdns/transfer/change_set.h"
 #include "fibdns/update/update_message.h"
 
 namespace fibdns::authority {
@@ -26,7 +28,16 @@ struct DnsSecurity {
   const security::TsigKeyring* keyring = nullptr;    // null: no keys (signed requests: BADKEY)
   const security::ServerCookies* cookies = nullptr;  // null: COOKIE options are ignored
   const security::UpdateAcl* update_acl = nullptr;   // null: every UPDATE is REFUSED
+  /// Who may transfer the zones (AXFR/IXFR): CIDRs and TSIG key names, as for updates.
+  const security::UpdateAcl* transfer_acl = nullptr;  // null: every transfer is REFUSED
 };
+
+/// Reads the IXFR journal: the changes from serial `from` to `to`, or NotFound when the journal
+/// no longer holds them (the answer is then the whole zone).
+using JournalReader =
+    std::function<Result<std::vector<transfer::ChangeSet>>(std::uint32_t from, std::uint32_t to)>;
+/// Takes one message of a (possibly multi-message) answer.
+using MessageSink = std::function<void(std::span<const std::uint8_t> message)>;
 
 /// An UPDATE that passed every check that does not depend on the records (TSIG, shape, zone,
 /// permission). The writer plans it against the newest records, so prerequisites and updates
@@ -58,6 +69,17 @@ class DnsRequestHandler {
   Outcome handle(std::span<const std::uint8_t> message, const security::IpAddress& source,
                  Transport transport, std::uint64_t now, const RecordCache& zone,
                  std::span<std::uint8_t> out) const;
+
+  /// Zone transfers (AXFR, RFC 5936; IXFR, RFC 1995) with their access control (the transfer
+  /// ACL: source CIDRs or TSIG keys; refused: REFUSED) and TSIG (every message signed, RFC 8945
+  /// §5.3.1). AXFR over UDP is NOTIMP, a name that is not an apex NOTAUTH, IXFR over UDP the
+  /// single SOA or TC. Answered from one snapshot, `zone`, however many messages it takes.
+  /// @return false when `message` is not a transfer query (use handle()); otherwise the answer
+  ///         went to `send`, and `refused` tells whether the ACL refused it.
+  bool handleTransfer(std::span<const std::uint8_t> message, const security::IpAddress& source,
+                      Transport transport, std::uint64_t now, const RecordCache& zone,
+                      const JournalReader& journal, const MessageSink& send,
+                      bool& refused) const;
 
   /// The reply to send when the limiter holds a DNS reply back but lets it slip (RFC RRL): the
   /// header and question only, with TC set, so a real client retries over TCP. Works in place

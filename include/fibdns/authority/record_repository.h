@@ -28,6 +28,9 @@ struct RecordChange {
 /// serial rises once per ChangeSet that changed a row, however many rows it changed.
 struct ChangeSet {
   std::vector<RecordChange> changes;
+  /// Optional, for the IXFR journal: previous[i] is the name's record just before changes[i]
+  /// (none: the name had no record). Empty when the caller does not know.
+  std::vector<std::optional<dns::ARecord>> previous;
 };
 
 /// What a commit did: the serial after it (unchanged when nothing changed), whether any row

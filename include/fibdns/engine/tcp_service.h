@@ -39,7 +39,7 @@ class TcpService {
   /// `writer` and answered once durable. `dns`, `writer` and `refusals` must outlive it.
   static Handler answerWith(const authority::DnsRequestHandler& dns, Writer& writer,
                             std::chrono::milliseconds write_timeout, std::size_t max_records,
-                            RefusalLog& refusals);
+                            RefusalLog& refusals, authority::JournalReader journal);
 
   /// `publisher` must outlive the service.
   TcpService(std::vector<std::unique_ptr<TcpServer>> servers, Handler handler,

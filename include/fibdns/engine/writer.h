@@ -70,6 +70,12 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
+  /// Called on the writer thread after each commit that changed the records, once published
+  /// (e.g. to send NOTIFY). Set before start(). Must not block.
+  void onCommit(std::function<void(std::uint32_t serial)> listener) {
+    on_commit_ = std::move(listener);
+  }
+
   void start();
   /// Queues a request from any thread. False when the queue is full or the writer is stopping:
   /// the request is not taken (its `done` is never called) and the caller answers "busy".
@@ -88,6 +94,7 @@ class Writer {
   SnapshotPublisher& publisher_;
   Options options_;
   Clock clock_;
+  std::function<void(std::uint32_t serial)> on_commit_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

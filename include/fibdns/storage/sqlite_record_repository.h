@@ -13,6 +13,7 @@
 #include "fibdns/authority/record_repository.h"
 #include "fibdns/common/result.h"
 #include "fibdns/dns/a_record.h"
+#include "fibdns/transfer/change_set.h"
 
 // SQLiteCpp stays out of this header (it is linked PRIVATE): only pointers to these are held.
 namespace SQLite {
@@ -26,7 +27,13 @@ struct SqliteRecordRepositoryOptions {
   /// How long a write waits for another connection's write lock before giving up with
   /// Unavailable("... database is locked").
   std::chrono::milliseconds busy_timeout{5000};
+  /// Steps of the IXFR journal kept (table zone_changes): every commit that changes the records
+  /// appends one per change set, in the same transaction, and prunes the oldest beyond this.
+  /// 0: no journal (transfers are then always whole zones).
+  std::size_t ixfr_history = 10000;
 };
+
+class ZoneJournal;
 
 /// The authoritative server's durable record store: one SQLite connection (SQLiteCpp) in WAL
 /// mode with synchronous=FULL, so a change is on disk once its COMMIT returns.
@@ -67,11 +74,30 @@ class SqliteRecordRepository final : public authority::RecordRepository {
   /// The path given to open().
   const std::string& path() const { return path_; }
 
+  /// Reads the IXFR journal on a connection of its own (so that a transfer never waits for the
+  /// writer's commit), for one thread. NotFound for ":memory:" (no second connection can see it).
+  class JournalReader {
+   public:
+    static Result<std::unique_ptr<JournalReader>> open(const std::string& path);
+    ~JournalReader();
+    /// As ZoneJournal::readChain.
+    Result<std::vector<transfer::ChangeSet>> readChain(std::uint32_t from, std::uint32_t to);
+
+   private:
+    JournalReader(std::unique_ptr<SQLite::Database> db, std::unique_ptr<ZoneJournal> journal);
+    std::unique_ptr<SQLite::Database> db_;
+    std::unique_ptr<ZoneJournal> journal_;
+  };
+
  private:
   struct Statements;
 
   SqliteRecordRepository(std::string path, std::unique_ptr<SQLite::Database> db,
-                         std::unique_ptr<Statements> statements);
+                         std::unique_ptr<Statements> statements,
+                         std::unique_ptr<ZoneJournal> journal, std::size_t ixfr_history);
+  // Appends one journal step for `set` (serial_from -> serial_to); throws on a store failure.
+  void journal(const authority::ChangeSet& set, std::uint32_t serial_from,
+               std::uint32_t serial_to);
 
   // One statement each; true when a row changed.
   bool bindAndUpsert(const dns::ARecord& record);
@@ -81,6 +107,8 @@ class SqliteRecordRepository final : public authority::RecordRepository {
   mutable std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
   std::unique_ptr<Statements> statements_;  // declared after db_: finalised before it closes
+  std::unique_ptr<ZoneJournal> journal_;    // likewise; null when ixfr_history is 0
+  std::size_t ixfr_history_;
 };
 
 }  // namespace fibdns::storage
