@@ -5,9 +5,11 @@ FIBDNS_BUILD_PACKAGES=(
   build-essential cmake pkg-config
   libsqlite3-dev libsqlitecpp-dev libpistache-dev rapidjson-dev
   libgtest-dev libgmock-dev libgmp-dev libcurl4-openssl-dev
+  prometheus-cpp-dev libc-ares-dev
 )
 # Tools the scripts and integration tests call.
-FIBDNS_TEST_PACKAGES=(sqlite3 curl netcat-openbsd bind9-dnsutils procps iproute2)
+# prometheus: promtool checks every /metrics exposition.
+FIBDNS_TEST_PACKAGES=(sqlite3 curl netcat-openbsd bind9-dnsutils procps iproute2 prometheus)
 FIBDNS_RUN_PACKAGES=(sqlite3 curl)
 
 fibdns_install_packages() {
