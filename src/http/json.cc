@@ -153,14 +153,11 @@ Result<RegistrationRequest> parseRegistrationRequest(std::string_view body) {
   if (!as_ip_text) {
     return as_ip_text.status();
   }
-  if (dns::parseIpv4(*as_ip_text)) {
-    request.as_ip = *as_ip_text;
-  } else if (auto host = dns::normalizeHostName(*as_ip_text); host && !hasNumericTopLabel(*host)) {
-    request.as_ip = *std::move(host);
-  } else {
-    return invalidArgument("as_ip must be an IPv4 address or a host name, not \"" +
-                           oneLine(*as_ip_text, 40) + "\"");
+  auto as_address = parseAsAddress(*as_ip_text);
+  if (!as_address) {
+    return as_address.status();
   }
+  request.as_ip = *std::move(as_address);
 
   const rapidjson::Value* as_port = member("as_port");
   if (as_port == nullptr) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <vector>
 
+#include "fibdns/common/allow_list.h"
 #include "fibdns/dns/ipv4.h"
 #include "fibdns/dns/name.h"
 #include "fibdns/http/reply.h"
@@ -162,6 +163,25 @@ Result<std::uint16_t> parsePortParameter(std::string_view name, std::string_view
   return static_cast<std::uint16_t>(value);
 }
 
+Result<std::string> parseAsAddress(std::string_view text) {
+  if (dns::parseIpv4(text)) {
+    return std::string(text);
+  }
+  std::string_view unbracketed = text;
+  if (unbracketed.size() > 2 && unbracketed.front() == '[' && unbracketed.back() == ']') {
+    unbracketed = unbracketed.substr(1, unbracketed.size() - 2);
+  }
+  if (unbracketed.find(':') != std::string_view::npos) {
+    if (auto v6 = IpAddress::parse(unbracketed)) {
+      return v6->toString();
+    }
+  } else if (auto host = dns::normalizeHostName(text); host && !hasNumericTopLabel(*host)) {
+    return *std::move(host);
+  }
+  return invalidArgument("as_ip must be an IPv4 or IPv6 address or a host name, not " +
+                         quoted(text));
+}
+
 Result<UserRequest> validateUserQuery(const RawUserQuery& raw) {
   const std::pair<const char*, const std::optional<std::string>*> fields[] = {
       {"hostname", &raw.hostname}, {"fs_port", &raw.fs_port}, {"number", &raw.number},
@@ -202,12 +222,10 @@ Result<UserRequest> validateUserQuery(const RawUserQuery& raw) {
   }
   if (auto as_ip = percentDecode(*raw.as_ip); !as_ip) {
     problems.push_back("as_ip: " + as_ip.status().message());
-  } else if (dns::parseIpv4(*as_ip)) {
-    request.as.ip = *as_ip;
-  } else if (auto host = dns::normalizeHostName(*as_ip); host && !hasNumericTopLabel(*host)) {
-    request.as.ip = *std::move(host);
+  } else if (auto address = parseAsAddress(*as_ip); !address) {
+    problems.push_back(address.status().message());
   } else {
-    problems.push_back("as_ip must be an IPv4 address or a host name, not " + quoted(*as_ip));
+    request.as.ip = *std::move(address);
   }
   if (auto port = parsePortParameter("as_port", *raw.as_port); !port) {
     problems.push_back(port.status().message());

@@ -25,6 +25,8 @@ int httpStatusFor(StatusCode code) {
       return 502;
     case StatusCode::DeadlineExceeded:
       return 504;
+    case StatusCode::PermissionDenied:
+      return 403;
     case StatusCode::Internal:
       return 500;
   }

@@ -23,6 +23,15 @@ void addBuildInfo(prometheus::Registry& registry, std::string_view server) {
       .Set(1);
 }
 
+std::vector<prometheus::MetricFamily> CallbackGauge::Collect() const {
+  prometheus::MetricFamily family;
+  family.name = name_;
+  family.help = help_;
+  family.type = prometheus::MetricType::Gauge;
+  family.metric.emplace_back().gauge.value = read_();
+  return {family};
+}
+
 Exposition::Exposition(std::string_view server)
     : registry_(std::make_shared<prometheus::Registry>()) {
   addBuildInfo(*registry_, server);

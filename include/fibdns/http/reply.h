@@ -15,7 +15,8 @@ struct HttpReply {
   int status = 200;
   std::string body;
   std::string content_type = std::string(kTextPlain);
-  std::string allow;  // the Allow header of a 405; empty otherwise
+  std::string allow;        // the Allow header of a 405; empty otherwise
+  std::string retry_after;  // the Retry-After header of a 503 (seconds); empty otherwise
 
   bool operator==(const HttpReply&) const = default;
 };
@@ -25,7 +26,8 @@ HttpReply textReply(int status, std::string body);
 
 /// The STYLE C5 translation of a Status to an HTTP status, for errors of our own dependencies seen
 /// from an HTTP service: InvalidArgument 400, NotFound 404, Unavailable 502 (the upstream failed
-/// or answered badly), DeadlineExceeded 504, FailedPrecondition 503, Internal 500.
+/// or answered badly), DeadlineExceeded 504, PermissionDenied 403, FailedPrecondition 503,
+/// Internal 500.
 int httpStatusFor(StatusCode code);
 
 /// textReply(httpStatusFor(status.code()), status.message()).

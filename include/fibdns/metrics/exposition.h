@@ -7,6 +7,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,21 @@ void addBuildInfo(prometheus::Registry& registry, std::string_view server);
 class ProcessCollector : public prometheus::Collectable {
  public:
   std::vector<prometheus::MetricFamily> Collect() const override;
+};
+
+/// A gauge whose value is read at scrape time from `read` (e.g. a queue length or a record count
+/// that the owner already keeps): nothing to update on the hot path. `read` runs on the scraping
+/// thread; it must be thread-safe and must not throw.
+class CallbackGauge : public prometheus::Collectable {
+ public:
+  CallbackGauge(std::string name, std::string help, std::function<double()> read)
+      : name_(std::move(name)), help_(std::move(help)), read_(std::move(read)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  std::string name_;
+  std::string help_;
+  std::function<double()> read_;
 };
 
 /// Everything one server exposes at /metrics: its own registry (which already holds

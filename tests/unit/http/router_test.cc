@@ -25,29 +25,29 @@ class RouterTest : public ::testing::Test {
 };
 
 TEST_F(RouterTest, DispatchesExactPathAndTrailingSlash) {
-  EXPECT_EQ(router_.dispatch(request("GET", "/fibonacci")).body, "fib");
-  EXPECT_EQ(router_.dispatch(request("GET", "/fibonacci/")).body, "fib");
-  EXPECT_EQ(router_.dispatch(request("PUT", "/register/")).status, 201);
+  EXPECT_EQ(router_.dispatchNow(request("GET", "/fibonacci")).body, "fib");
+  EXPECT_EQ(router_.dispatchNow(request("GET", "/fibonacci/")).body, "fib");
+  EXPECT_EQ(router_.dispatchNow(request("PUT", "/register/")).status, 201);
 }
 
 TEST_F(RouterTest, UnknownPathIs404WithOneLineText) {
-  const HttpReply reply = router_.dispatch(request("GET", "/fibonacci//"));
+  const HttpReply reply = router_.dispatchNow(request("GET", "/fibonacci//"));
   EXPECT_EQ(reply.status, 404);
   EXPECT_EQ(reply.body, "not found: /fibonacci//");
   EXPECT_EQ(reply.content_type, kTextPlain);
 }
 
 TEST_F(RouterTest, WrongMethodIs405WithAllow) {
-  const HttpReply reply = router_.dispatch(request("POST", "/register"));
+  const HttpReply reply = router_.dispatchNow(request("POST", "/register"));
   EXPECT_EQ(reply.status, 405);
   EXPECT_EQ(reply.allow, "PUT");
   EXPECT_EQ(reply.body.find('\n'), std::string::npos);
-  EXPECT_EQ(router_.dispatch(request("GET", "/register")).status, 405);
-  EXPECT_EQ(router_.dispatch(request("DELETE", "/fibonacci/")).allow, "GET");
+  EXPECT_EQ(router_.dispatchNow(request("GET", "/register")).status, 405);
+  EXPECT_EQ(router_.dispatchNow(request("DELETE", "/fibonacci/")).allow, "GET");
 }
 
 TEST_F(RouterTest, ThrowingHandlerIs500WithoutDetails) {
-  const HttpReply reply = router_.dispatch(request("GET", "/boom"));
+  const HttpReply reply = router_.dispatchNow(request("GET", "/boom"));
   EXPECT_EQ(reply.status, 500);
   EXPECT_EQ(reply.body, "internal error");
 }

@@ -81,6 +81,16 @@ TEST(Exposition, RendersAddedCollectables) {
   EXPECT_EQ(sample(exposition.render(), "fibdns_test_pending"), 7.0);
 }
 
+TEST(Exposition, CallbackGaugesAreReadAtScrapeTime) {
+  Exposition exposition("as");
+  double records = 3;
+  exposition.addCollectable(std::make_shared<CallbackGauge>("fibdns_test_records", "Records.",
+                                                            [&records] { return records; }));
+  EXPECT_EQ(sample(exposition.render(), "fibdns_test_records"), 3.0);
+  records = 4;
+  EXPECT_EQ(sample(exposition.render(), "fibdns_test_records"), 4.0);
+}
+
 TEST(Exposition, LatencyBucketsAreIncreasing) {
   const auto buckets = latencyBuckets();
   ASSERT_FALSE(buckets.empty());
