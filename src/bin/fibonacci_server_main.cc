@@ -114,11 +114,11 @@ std::vector<flags::Option> optionTable(FibonacciServerConfig& config) {
 struct FibonacciServerMetrics {
   explicit FibonacciServerMetrics(prometheus::Registry& registry)
       : requests(prometheus::BuildCounter()
-                     .Name("fibdns_fs_requests_total")
+                     .Name("fibdns_fibonacci_server_requests_total")
                      .Help("HTTP requests answered, by status code.")
                      .Register(registry)),
         computation(prometheus::BuildHistogram()
-                        .Name("fibdns_fs_computation_duration_seconds")
+                        .Name("fibdns_fibonacci_server_computation_duration_seconds")
                         .Help("Time to compute and format F(n) for GET /fibonacci.")
                         .Register(registry)
                         .Add({}, metrics::latencyBuckets())) {}

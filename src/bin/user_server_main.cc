@@ -89,29 +89,29 @@ http::RawUserQuery rawQuery(const http::HttpRequest& request) {
 struct UserServerMetrics {
   explicit UserServerMetrics(prometheus::Registry& registry)
       : requests(prometheus::BuildCounter()
-                     .Name("fibdns_us_requests_total")
+                     .Name("fibdns_user_server_requests_total")
                      .Help("HTTP requests answered, by status code.")
                      .Register(registry)),
         as_duration(prometheus::BuildHistogram()
-                        .Name("fibdns_us_as_query_duration_seconds")
+                        .Name("fibdns_user_server_as_query_duration_seconds")
                         .Help("AS queries (cache misses, after coalescing), by outcome.")
                         .Register(registry)),
         fs_duration(prometheus::BuildHistogram()
-                        .Name("fibdns_us_fs_request_duration_seconds")
+                        .Name("fibdns_user_server_fs_request_duration_seconds")
                         .Help("FS calls, by outcome.")
                         .Register(registry)),
         cache_hits(prometheus::BuildCounter()
-                       .Name("fibdns_us_cache_hits_total")
+                       .Name("fibdns_user_server_cache_hits_total")
                        .Help("AS answers served from the cache.")
                        .Register(registry)
                        .Add({})),
         cache_misses(prometheus::BuildCounter()
-                         .Name("fibdns_us_cache_misses_total")
+                         .Name("fibdns_user_server_cache_misses_total")
                          .Help("Requests that needed an AS answer not in the cache.")
                          .Register(registry)
                          .Add({})),
         coalesced(prometheus::BuildCounter()
-                      .Name("fibdns_us_coalesced_queries_total")
+                      .Name("fibdns_user_server_coalesced_queries_total")
                       .Help("Cache misses that joined an AS query already in flight.")
                       .Register(registry)
                       .Add({})) {}
@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
   http::UserService service(dns_client, fibonacci_client, clock, config.service,
                             us_metrics.hooks());
   exposition.addCollectable(std::make_shared<metrics::CallbackGauge>(
-      "fibdns_us_pending_requests", "Requests waiting on an upstream (AS or FS).",
+      "fibdns_user_server_pending_requests", "Requests waiting on an upstream (AS or FS).",
       [&service] { return static_cast<double>(service.pending()); }));
   config.server.on_reply = [&us_metrics](const std::string& /*path*/, int status) {
     us_metrics.requests.Add({{"code", std::to_string(status)}}).Increment();
