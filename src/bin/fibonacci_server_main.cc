@@ -29,6 +29,9 @@ namespace {
 
 using namespace fibdns;
 
+/// The routes, as the requests metric labels them.
+const std::vector<std::string> kRoutes = {"/fibonacci", "/register", "/healthz", "/metrics"};
+
 struct FibonacciServerConfig {
   server::HttpServerOptions server;
   AllowList allow_upstream = AllowList::loopbackAndPrivate();
@@ -115,7 +118,8 @@ struct FibonacciServerMetrics {
   explicit FibonacciServerMetrics(prometheus::Registry& registry)
       : requests(prometheus::BuildCounter()
                      .Name("fibdns_fibonacci_server_requests_total")
-                     .Help("HTTP requests answered, by status code.")
+                     .Help("HTTP requests answered, by route (\"other\" for unknown paths) and "
+                           "status code.")
                      .Register(registry)),
         computation(prometheus::BuildHistogram()
                         .Name("fibdns_fibonacci_server_computation_duration_seconds")
@@ -199,8 +203,10 @@ int main(int argc, char** argv) {
   const AllowList anywhere = *AllowList::parse("0.0.0.0/0,::/0");
   const upstream::UdpRegistrar self_registrar(loop, anywhere, exchange);
   const http::FibonacciService service(registrar, config.service);
-  config.server.on_reply = [&fs_metrics](const std::string& /*path*/, int status) {
-    fs_metrics.requests.Add({{"code", std::to_string(status)}}).Increment();
+  config.server.on_reply = [&fs_metrics](const std::string& path, int status) {
+    fs_metrics.requests
+        .Add({{"path", metrics::routeLabel(path, kRoutes)}, {"code", std::to_string(status)}})
+        .Increment();
   };
   server::HttpServer server(makeRouter(service, exposition, fs_metrics), config.server);
   if (Status status = server.start(); !status.isOk()) {

@@ -23,6 +23,9 @@ namespace {
 
 using namespace fibdns;
 
+/// The routes, as the requests metric labels them.
+const std::vector<std::string> kRoutes = {"/fibonacci", "/healthz", "/metrics"};
+
 struct UserServerConfig {
   server::HttpServerOptions server;
   http::UserServiceOptions service;
@@ -90,7 +93,8 @@ struct UserServerMetrics {
   explicit UserServerMetrics(prometheus::Registry& registry)
       : requests(prometheus::BuildCounter()
                      .Name("fibdns_user_server_requests_total")
-                     .Help("HTTP requests answered, by status code.")
+                     .Help("HTTP requests answered, by route (\"other\" for unknown paths) and "
+                           "status code.")
                      .Register(registry)),
         as_duration(prometheus::BuildHistogram()
                         .Name("fibdns_user_server_as_query_duration_seconds")
@@ -201,8 +205,10 @@ int main(int argc, char** argv) {
   exposition.addCollectable(std::make_shared<metrics::CallbackGauge>(
       "fibdns_user_server_pending_requests", "Requests waiting on an upstream (AS or FS).",
       [&service] { return static_cast<double>(service.pending()); }));
-  config.server.on_reply = [&us_metrics](const std::string& /*path*/, int status) {
-    us_metrics.requests.Add({{"code", std::to_string(status)}}).Increment();
+  config.server.on_reply = [&us_metrics](const std::string& path, int status) {
+    us_metrics.requests
+        .Add({{"path", metrics::routeLabel(path, kRoutes)}, {"code", std::to_string(status)}})
+        .Increment();
   };
   server::HttpServer server(makeRouter(service, exposition), config.server);
   if (Status status = server.start(); !status.isOk()) {

@@ -14,6 +14,18 @@ prometheus::Histogram::BucketBoundaries latencyBuckets() {
           0.05,    0.1,    0.25,    0.5,    1.0,   2.5,    5.0,   10.0};
 }
 
+std::string routeLabel(std::string_view path, const std::vector<std::string>& routes) {
+  if (path.size() > 1 && path.back() == '/') {
+    path.remove_suffix(1);
+  }
+  for (const std::string& route : routes) {
+    if (path == route) {
+      return route;
+    }
+  }
+  return "other";
+}
+
 void addBuildInfo(prometheus::Registry& registry, std::string_view server) {
   prometheus::BuildGauge()
       .Name("fibdns_build_info")

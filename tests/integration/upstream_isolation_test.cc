@@ -556,10 +556,15 @@ TEST_F(UpstreamIsolationTest, MetricsPassPromtoolAndCountExactly) {
     return sample(after, series) - sample(before, series);
   };
   const std::string& us = us_after.body;
-  EXPECT_EQ(delta(us_before, us, "fibdns_user_server_requests_total{code=\"200\"}"),
-            3 + 1);  // + /metrics
-  EXPECT_EQ(delta(us_before, us, "fibdns_user_server_requests_total{code=\"400\"}"), 1);
-  EXPECT_EQ(delta(us_before, us, "fibdns_user_server_requests_total{code=\"404\"}"), 1);
+  EXPECT_EQ(
+      delta(us_before, us, "fibdns_user_server_requests_total{code=\"200\",path=\"/fibonacci\"}"),
+      3);
+  EXPECT_EQ(
+      delta(us_before, us, "fibdns_user_server_requests_total{code=\"400\",path=\"/fibonacci\"}"),
+      1);
+  EXPECT_EQ(
+      delta(us_before, us, "fibdns_user_server_requests_total{code=\"404\",path=\"/fibonacci\"}"),
+      1);
   // --cache off: every valid request is a miss and one AS query.
   EXPECT_EQ(delta(us_before, us, "fibdns_user_server_cache_misses_total"), 4);
   EXPECT_EQ(delta(us_before, us, "fibdns_user_server_cache_hits_total"), 0);
@@ -580,11 +585,17 @@ TEST_F(UpstreamIsolationTest, MetricsPassPromtoolAndCountExactly) {
   EXPECT_NE(us.find("process_cpu_seconds_total "), std::string::npos);
 
   const std::string& fs = fs_after.body;
-  EXPECT_EQ(delta(fs_before, fs, "fibdns_fibonacci_server_requests_total{code=\"200\"}"),
-            3 + 2 + 1);
-  EXPECT_EQ(delta(fs_before, fs, "fibdns_fibonacci_server_requests_total{code=\"400\"}"), 1);
+  EXPECT_EQ(delta(fs_before, fs,
+                  "fibdns_fibonacci_server_requests_total{code=\"200\",path=\"/fibonacci\"}"),
+            3 + 2);
+  EXPECT_EQ(delta(fs_before, fs,
+                  "fibdns_fibonacci_server_requests_total{code=\"400\",path=\"/fibonacci\"}"),
+            1);
   EXPECT_EQ(delta(fs_before, fs, "fibdns_fibonacci_server_computation_duration_seconds_count"),
             3 + 2);
+  EXPECT_EQ(delta(fs_before, fs,
+                  "fibdns_fibonacci_server_requests_total{code=\"200\",path=\"/metrics\"}"),
+            1);
   EXPECT_NE(fs.find("fibdns_build_info{server=\"fs\""), std::string::npos);
 }
 

@@ -25,6 +25,10 @@ inline constexpr std::string_view kContentType = "text/plain; version=0.0.4; cha
 /// computations): roughly ×2.5 apart.
 prometheus::Histogram::BucketBoundaries latencyBuckets();
 
+/// A request path as a metric label: one of `routes` (a trailing slash ignored), else "other",
+/// so that clients cannot create series by inventing paths.
+std::string routeLabel(std::string_view path, const std::vector<std::string>& routes);
+
 /// Adds the gauge `fibdns_build_info{server="<server>",version="<project version>"} 1` to
 /// `registry` (the usual "info" pattern: join on it to label other series with the version).
 void addBuildInfo(prometheus::Registry& registry, std::string_view server);

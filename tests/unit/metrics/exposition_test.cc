@@ -99,6 +99,16 @@ TEST(Exposition, LatencyBucketsAreIncreasing) {
   }
 }
 
+TEST(RouteLabel, KnownRoutesOrOther) {
+  const std::vector<std::string> routes{"/fibonacci", "/metrics"};
+  EXPECT_EQ(routeLabel("/fibonacci", routes), "/fibonacci");
+  EXPECT_EQ(routeLabel("/fibonacci/", routes), "/fibonacci");
+  EXPECT_EQ(routeLabel("/metrics", routes), "/metrics");
+  EXPECT_EQ(routeLabel("/fibonacci//", routes), "other");
+  EXPECT_EQ(routeLabel("/", routes), "other");
+  EXPECT_EQ(routeLabel("/x?y", routes), "other");
+}
+
 TEST(ListenAddress, ParsesIpv4AndBracketedIpv6) {
   auto v4 = ListenAddress::parse("127.0.0.1:9153");
   ASSERT_TRUE(v4) << v4.status().message();
