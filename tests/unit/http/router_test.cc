@@ -61,5 +61,43 @@ TEST(ReplyTest, StatusTranslation) {
   EXPECT_EQ(errorReply(unavailable("line one\nline two")).body, "line one line two");
 }
 
+TEST(RouterAsync, AnAsyncHandlerAnswersLater) {
+  Router router;
+  Respond kept;
+  router.addAsyncWithSlash(
+      "GET", "/slow", [&kept](const HttpRequest&, Respond respond) { kept = std::move(respond); });
+  std::vector<HttpReply> replies;
+  router.dispatch(HttpRequest{"GET", "/slow/", "", {}},
+                  [&replies](HttpReply reply) { replies.push_back(std::move(reply)); });
+  EXPECT_TRUE(replies.empty());
+  ASSERT_TRUE(kept);
+  kept(textReply(200, "late"));
+  ASSERT_EQ(replies.size(), 1U);
+  EXPECT_EQ(replies[0].body, "late");
+}
+
+TEST(RouterAsync, AThrowBeforeRespondingIs500AndAfterIsOnlyLogged) {
+  Router router;
+  router.addAsync("GET", "/early",
+                  [](const HttpRequest&, Respond) -> void { throw std::runtime_error("early"); });
+  router.addAsync("GET", "/late", [](const HttpRequest&, Respond respond) -> void {
+    respond(textReply(200, "done"));
+    throw std::runtime_error("late");
+  });
+  std::vector<HttpReply> replies;
+  const Respond collect = [&replies](HttpReply reply) { replies.push_back(std::move(reply)); };
+  router.dispatch(HttpRequest{"GET", "/early", "", {}}, collect);
+  router.dispatch(HttpRequest{"GET", "/late", "", {}}, collect);
+  ASSERT_EQ(replies.size(), 2U);
+  EXPECT_EQ(replies[0].status, 500);
+  EXPECT_EQ(replies[1].status, 200);
+}
+
+TEST(RouterAsync, DispatchNowSaysWhenAHandlerDidNotAnswer) {
+  Router router;
+  router.addAsync("GET", "/never", [](const HttpRequest&, Respond) {});
+  EXPECT_EQ(router.dispatchNow(HttpRequest{"GET", "/never", "", {}}).status, 500);
+}
+
 }  // namespace
 }  // namespace fibdns::http
