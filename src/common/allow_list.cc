@@ -7,23 +7,15 @@
 #include <charconv>
 #include <cstring>
 
+#include "fibdns/common/text.h"
+
 namespace fibdns {
 namespace {
 
 constexpr std::array<std::uint8_t, 12> kIpv4MappedPrefix = {0, 0, 0, 0, 0,    0,
                                                             0, 0, 0, 0, 0xff, 0xff};
 
-/// Keeps user text short and printable inside an error message.
-std::string echo(std::string_view text) {
-  std::string out;
-  for (const char c : text.substr(0, 64)) {
-    out.push_back(c >= 0x20 && c <= 0x7e ? c : '?');
-  }
-  if (text.size() > 64) {
-    out += "...";
-  }
-  return out;
-}
+std::string echo(std::string_view text) { return text::oneLine(text, 64); }
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "fibdns/common/allow_list.h"
+#include "fibdns/common/flags.h"
 #include "fibdns/dns/ipv4.h"
 #include "fibdns/dns/name.h"
 #include "fibdns/http/reply.h"
@@ -151,16 +152,11 @@ Result<std::uint16_t> parsePortParameter(std::string_view name, std::string_view
   if (!decoded) {
     return invalidArgument(std::string(name) + ": " + decoded.status().message());
   }
-  const std::string& text = *decoded;
-  if (text.empty() || !std::all_of(text.begin(), text.end(), isDigit)) {
-    return invalidArgument(rule + ", not " + quoted(text));
+  // The one port parser (flags::parsePort); the message is ours, naming the parameter.
+  if (auto port = flags::parsePort(*decoded)) {
+    return *port;
   }
-  unsigned value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > 65535) {
-    return invalidArgument(rule + ", not " + quoted(text));
-  }
-  return static_cast<std::uint16_t>(value);
+  return invalidArgument(rule + ", not " + quoted(*decoded));
 }
 
 Result<std::string> parseAsAddress(std::string_view text) {

@@ -15,6 +15,7 @@
 
 #include "fibdns/common/flags.h"
 #include "fibdns/common/logging.h"
+#include "fibdns/common/text.h"
 #include "fibdns/metrics/exposition.h"
 
 namespace fibdns::metrics {
@@ -24,13 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 std::string errnoText(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-std::string printable(std::string_view text) {
-  std::string out;
-  for (const char c : text.substr(0, 64)) {
-    out.push_back(c >= 0x20 && c <= 0x7e ? c : '?');
-  }
-  return out;
-}
+std::string printable(std::string_view text) { return text::oneLine(text, 64); }
 
 int millisLeft(Clock::time_point deadline) {
   const auto left =

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "fibdns/common/logging.h"
+#include "fibdns/common/text.h"
 
 namespace fibdns::upstream {
 namespace {
@@ -34,17 +35,8 @@ std::string errnoText(const std::string& what, int error) {
   return what + ": " + std::strerror(error);
 }
 
-/// Keeps text from peers (curl's error buffer) to one short printable line.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (const char c : text.substr(0, 200)) {
-    out.push_back(c >= 0x20 && c <= 0x7e ? c : ' ');
-  }
-  while (!out.empty() && out.back() == ' ') {
-    out.pop_back();
-  }
-  return out;
-}
+/// Text from peers (curl's error buffer) as one short line.
+std::string printable(std::string_view text) { return text::oneLine(text, 200); }
 
 constexpr std::size_t kMaxDatagram = 2048;
 

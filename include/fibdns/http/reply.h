@@ -33,8 +33,8 @@ int httpStatusFor(StatusCode code);
 /// textReply(httpStatusFor(status.code()), status.message()).
 HttpReply errorReply(const Status& status);
 
-/// Keeps a message to one printable line of at most `max_length` bytes (control characters become
-/// spaces), so that text from peers can go into a reply body or a log line.
+/// text::oneLine (the one sanitizer) with a default cap for HTTP messages: text from peers and
+/// clients can go into a reply body or a log line.
 std::string oneLine(std::string_view text, std::size_t max_length = 300);
 
 }  // namespace fibdns::http
