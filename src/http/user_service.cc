@@ -82,9 +82,11 @@ void UserService::fibonacci(const RawUserQuery& query, Respond respond) {
   std::size_t current = pending_.load();
   do {
     if (current >= options_.max_pending) {
-      HttpReply busy = textReply(503, "busy: " + std::to_string(current) +
-                                          " requests are waiting on upstreams; try again");
-      busy.retry_after = "1";
+      std::string reason = "busy: ";
+      reason.append(std::to_string(current))
+          .append(" requests are waiting on upstreams; try again");
+      HttpReply busy = textReply(503, std::move(reason));
+      busy.retry_after.assign(1, '1');
       respond(std::move(busy));
       return;
     }

@@ -219,8 +219,19 @@ struct UpstreamLoop::Impl {
 
   // ---- libcurl ----
 
-  static int onCurlSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* user,
-                          void* /*socketp*/) {
+  // libcurl's and c-ares's callbacks are called from C frames: nothing may unwind through them.
+  // Each catches everything; a failure that cannot be reported otherwise is logged.
+  static int onCurlSocket(CURL* easy, curl_socket_t fd, int what, void* user,
+                          void* socketp) noexcept {
+    try {
+      return onCurlSocketImpl(easy, fd, what, user, socketp);
+    } catch (...) {
+      return -1;  // libcurl fails the transfer
+    }
+  }
+
+  static int onCurlSocketImpl(CURL* /*easy*/, curl_socket_t fd, int what, void* user,
+                              void* /*socketp*/) {
     auto* self = static_cast<Impl*>(user);
     if (what == CURL_POLL_REMOVE) {
       if (self->curl_fds.erase(fd) > 0) {
@@ -241,7 +252,7 @@ struct UpstreamLoop::Impl {
     return 0;
   }
 
-  static int onCurlTimer(CURLM* /*multi*/, long timeout_ms, void* user) {
+  static int onCurlTimer(CURLM* /*multi*/, long timeout_ms, void* user) noexcept {
     auto* self = static_cast<Impl*>(user);
     self->curl_timer_armed = timeout_ms >= 0;
     if (timeout_ms >= 0) {
@@ -324,7 +335,15 @@ struct UpstreamLoop::Impl {
 
   // ---- c-ares ----
 
-  static void onAresSocket(void* user, ares_socket_t fd, int readable, int writable) {
+  static void onAresSocket(void* user, ares_socket_t fd, int readable, int writable) noexcept {
+    try {
+      onAresSocketImpl(user, fd, readable, writable);
+    } catch (...) {
+      log::error("upstream", "c-ares socket callback failed");
+    }
+  }
+
+  static void onAresSocketImpl(void* user, ares_socket_t fd, int readable, int writable) {
     auto* self = static_cast<Impl*>(user);
     if (readable == 0 && writable == 0) {
       if (self->ares_fds.erase(fd) > 0) {
@@ -339,42 +358,52 @@ struct UpstreamLoop::Impl {
     self->watch(fd, Kind::Ares, events, add);
   }
 
-  static void onAresResult(void* arg, int status, int /*timeouts*/, ares_addrinfo* result) {
-    std::unique_ptr<Lookup> lookup(static_cast<Lookup*>(arg));
+  static void onAresResult(void* arg, int status, int /*timeouts*/,
+                           ares_addrinfo* result) noexcept {
+    const std::unique_ptr<Lookup> lookup(static_cast<Lookup*>(arg));
     Impl& self = *lookup->impl;
     --self.lookups;
-    Result<IpAddress> outcome = invalidArgument("cannot resolve host '" + lookup->host + "'");
-    if (status != ARES_SUCCESS || result == nullptr) {
-      outcome = status == ARES_EDESTRUCTION
-                    ? failedPrecondition("shutting down")
-                    : invalidArgument("cannot resolve host '" + lookup->host +
-                                      "': " + ares_strerror(status));
-    } else {
-      std::optional<IpAddress> first;
-      for (const ares_addrinfo_node* node = result->nodes; node != nullptr; node = node->ai_next) {
-        auto address = IpAddress::fromSockaddr(node->ai_addr);
-        if (!address) {
-          continue;
-        }
-        if (!first) {
-          first = *address;
-        }
-        if (lookup->allowed.allows(*address)) {
-          outcome = *address;
-          break;
-        }
-      }
-      if (!outcome && first) {
-        outcome = permissionDenied("'" + lookup->host + "' resolves to " + first->toString() +
-                                   ", which is outside the allowed upstream ranges");
-      }
+    try {
+      Result<IpAddress> outcome = lookupOutcome(*lookup, status, result);
+      self.complete([done = std::move(lookup->done), outcome = std::move(outcome)]() mutable {
+        done(std::move(outcome));
+      });
+    } catch (...) {
+      // Only allocation can fail here; the caller's request then stays unanswered until its
+      // HTTP client gives up. Logged, never unwound into c-ares.
+      log::error("upstream", "c-ares result callback failed");
     }
     if (result != nullptr) {
       ares_freeaddrinfo(result);
     }
-    self.complete([done = std::move(lookup->done), outcome = std::move(outcome)]() mutable {
-      done(std::move(outcome));
-    });
+  }
+
+  static Result<IpAddress> lookupOutcome(const Lookup& lookup, int status,
+                                         const ares_addrinfo* result) {
+    if (status != ARES_SUCCESS || result == nullptr) {
+      if (status == ARES_EDESTRUCTION) {
+        return failedPrecondition("shutting down");
+      }
+      return invalidArgument("cannot resolve host '" + lookup.host + "': " + ares_strerror(status));
+    }
+    std::optional<IpAddress> first;
+    for (const ares_addrinfo_node* node = result->nodes; node != nullptr; node = node->ai_next) {
+      auto address = IpAddress::fromSockaddr(node->ai_addr);
+      if (!address) {
+        continue;
+      }
+      if (lookup.allowed.allows(*address)) {
+        return *address;
+      }
+      if (!first) {
+        first = *address;
+      }
+    }
+    if (first) {
+      return permissionDenied("'" + lookup.host + "' resolves to " + first->toString() +
+                              ", which is outside the allowed upstream ranges");
+    }
+    return invalidArgument("cannot resolve host '" + lookup.host + "': no address");
   }
 
   // ---- the loop ----
