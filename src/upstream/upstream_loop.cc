@@ -597,15 +597,21 @@ void UpstreamLoop::stop() {
 }
 
 bool UpstreamLoop::post(std::function<void()> task) {
+  bool wake = false;
   {
     const std::lock_guard lock(impl_->mutex);
     if (impl_->stopping || !thread_.joinable()) {
       return false;
     }
+    // The loop takes the whole queue at once: only the task that makes it non-empty needs to
+    // wake the thread (one eventfd write per batch, not per request).
+    wake = impl_->posted.empty();
     impl_->posted.push_back(std::move(task));
   }
-  const std::uint64_t one = 1;
-  (void)!::write(impl_->wake_fd, &one, sizeof one);
+  if (wake) {
+    const std::uint64_t one = 1;
+    (void)!::write(impl_->wake_fd, &one, sizeof one);
+  }
   return true;
 }
 
