@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The US end to end with wrk, before and after issue 11 in the same run, alone and while 500
 # requests wait on a silent AS (bench/silent_load.cc). Builds this tree (Release, build-release)
-# and the baseline revision (git archive of BASELINE_REF into a temp dir, built in
+# and the baseline revision (git archive of BASELINE_REF into build-baseline-src, built in
 # build-baseline), then for each build and US thread count:
 #   1. wrk -t1 -c16 on GET /fibonacci (bench.fib -> 127.0.0.1, TTL 300: answered from the cache)
 #   2. the same while silent-load keeps 500 requests waiting on a UDP socket that never answers
@@ -31,9 +31,12 @@ trap cleanup EXIT
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build_dir" -j2 --target authoritative-server fibonacci-server user-server \
   silent-load >/dev/null
-mkdir -p "$work/baseline-src"
-git archive "$baseline_ref" | tar -x -C "$work/baseline-src"
-cmake -S "$work/baseline-src" -B "$baseline_dir" -DCMAKE_BUILD_TYPE=Release \
+# A fixed source path, so that the baseline build is reused across runs (tar keeps the commit's
+# mtimes, so an unchanged revision rebuilds nothing).
+baseline_src="$baseline_dir-src"
+rm -rf "$baseline_src" && mkdir -p "$baseline_src"
+git archive "$baseline_ref" | tar -x -C "$baseline_src"
+cmake -S "$baseline_src" -B "$baseline_dir" -DCMAKE_BUILD_TYPE=Release \
   -DFIBDNS_BUILD_TESTS=OFF >/dev/null
 cmake --build "$baseline_dir" -j2 --target fibonacci-server user-server >/dev/null
 
