@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -380,10 +381,20 @@ TEST_F(UpstreamIsolationTest, ASilentAsDelaysNoOneElse) {
   }
   ASSERT_EQ(pending, 200) << "the 200 requests did not all reach the US";
 
-  const HttpResult normal = get(normalQuery());
-  EXPECT_EQ(normal.status, 200);
-  EXPECT_EQ(normal.body, "55");
-  EXPECT_LT(normal.elapsed, milliseconds(50)) << "a normal request waited behind the silent AS";
+  // Normal requests while the 200 wait: each must be answered at once. The fastest of three is
+  // held to 50 ms (one can lose its core to the load on a busy 2-core machine); none may take as
+  // long as one AS attempt (300 ms), which a request waiting behind the silent ones would.
+  milliseconds fastest(std::chrono::hours(1));
+  for (int i = 0; i < 3; ++i) {
+    const HttpResult normal = get(normalQuery());
+    EXPECT_EQ(normal.status, 200);
+    EXPECT_EQ(normal.body, "55");
+    EXPECT_LT(normal.elapsed, milliseconds(kAsTimeoutMs)) << "a normal request waited";
+    fastest = std::min(fastest, normal.elapsed);
+  }
+  EXPECT_LT(fastest, milliseconds(50)) << "normal requests waited behind the silent AS";
+  EXPECT_EQ(sample(get(usUrl("/metrics")).body, "fibdns_user_server_pending_requests"), 200)
+      << "the silent requests were answered before the normal ones were measured";
 
   const auto& results = silent.wait();
   const milliseconds budget(kAsTimeoutMs * kAsAttempts + 500);
