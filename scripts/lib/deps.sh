@@ -5,11 +5,13 @@ FIBDNS_BUILD_PACKAGES=(
   build-essential cmake pkg-config
   libsqlite3-dev libsqlitecpp-dev libpistache-dev rapidjson-dev
   libgtest-dev libgmock-dev libgmp-dev libcurl4-openssl-dev libssl-dev
+  prometheus-cpp-dev libc-ares-dev
 )
 # Tools the scripts and integration tests call.
 # bind9 brings tsig-keygen; bind9-dnsutils brings dig and nsupdate; knot, nsd: real secondaries
-# (and a Knot primary) for the zone-transfer tests.
-FIBDNS_TEST_PACKAGES=(sqlite3 curl netcat-openbsd bind9 bind9-dnsutils procps iproute2 knot nsd)
+# (and a Knot primary) for the zone-transfer tests; prometheus: promtool checks every /metrics.
+FIBDNS_TEST_PACKAGES=(sqlite3 curl netcat-openbsd bind9 bind9-dnsutils procps iproute2 knot nsd
+                      prometheus)
 FIBDNS_RUN_PACKAGES=(sqlite3 curl)
 
 fibdns_install_packages() {

@@ -1,6 +1,6 @@
-// fibonacci-server: the composition root of the FS. Parses flags, wires FibonacciService to a
-// UDP registrar and the Pistache adapter, optionally registers itself with an AS, and serves HTTP
-// until SIGTERM/SIGINT.
+// fibonacci-server: the composition root of the FS. Parses flags, wires FibonacciService to the
+// upstream loop's UDP registrar, the Pistache adapter and the metrics, optionally registers
+// itself with an AS, and serves HTTP until SIGTERM/SIGINT.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -9,25 +9,32 @@
 #include <string>
 #include <vector>
 
+#include "fibdns/common/allow_list.h"
 #include "fibdns/common/flags.h"
 #include "fibdns/common/logging.h"
 #include "fibdns/dns/ipv4.h"
 #include "fibdns/dns/name.h"
 #include "fibdns/fib/fibonacci.h"
-#include "fibdns/http/fibonacci_client.h"
-#include "fibdns/http/fibonacci_service.h"
-#include "fibdns/http/http_server.h"
-#include "fibdns/http/registrar.h"
+#include "fibdns/fs/fibonacci_service.h"
+#include "fibdns/http/params.h"
 #include "fibdns/http/router.h"
-#include "fibdns/http/self_registration.h"
-#include "fibdns/net/udp_lab_client.h"
+#include "fibdns/metrics/exposition.h"
+#include "fibdns/server/http_server.h"
+#include "fibdns/server/signals.h"
+#include "fibdns/upstream/async_clients.h"
+#include "fibdns/upstream/self_registration.h"
+#include "fibdns/upstream/upstream_loop.h"
 
 namespace {
 
 using namespace fibdns;
 
+/// The routes, as the requests metric labels them.
+const std::vector<std::string> kRoutes = {"/fibonacci", "/register", "/healthz", "/metrics"};
+
 struct FibonacciServerConfig {
-  http::HttpServerOptions server;
+  server::HttpServerOptions server;
+  AllowList allow_upstream = AllowList::loopbackAndPrivate();
   http::FibonacciServiceOptions service;
   std::string register_name;
   std::string register_ip = "auto";
@@ -71,7 +78,7 @@ std::vector<flags::Option> optionTable(FibonacciServerConfig& config) {
          return Status::ok();
        }},
       {"as-address", "FIBDNS_FS_AS_ADDRESS", "HOST:PORT",
-       "the AS for self-registration (HOST: IPv4 or host name)", "",
+       "the AS for self-registration (HOST: IPv4, [IPv6] or host name)", "",
        [&](std::string_view value) -> Status {
          const auto colon = value.rfind(':');
          if (colon == std::string_view::npos || colon == 0) {
@@ -81,7 +88,22 @@ std::vector<flags::Option> optionTable(FibonacciServerConfig& config) {
          if (!port) {
            return port.status();
          }
-         config.as_address.emplace(std::string(value.substr(0, colon)), *port);
+         auto host = http::parseAsAddress(value.substr(0, colon));
+         if (!host) {
+           return host.status();
+         }
+         config.as_address.emplace(*std::move(host), *port);
+         return Status::ok();
+       }},
+      {"allow-upstream", "FIBDNS_FS_ALLOW_UPSTREAM", "CIDRS",
+       "AS addresses PUT /register may send to (comma-separated IPv4/IPv6 CIDRs)",
+       std::string(kLoopbackAndPrivateRanges),
+       [&](std::string_view value) -> Status {
+         auto list = AllowList::parse(value);
+         if (!list) {
+           return list.status();
+         }
+         config.allow_upstream = *std::move(list);
          return Status::ok();
        }},
       flags::logLevelOption("FIBDNS_FS_LOG_LEVEL"),
@@ -91,16 +113,49 @@ std::vector<flags::Option> optionTable(FibonacciServerConfig& config) {
   };
 }
 
-std::shared_ptr<http::Router> makeRouter(const http::FibonacciService& service) {
+/// The FS's series; references into the exposition's registry.
+struct FibonacciServerMetrics {
+  explicit FibonacciServerMetrics(prometheus::Registry& registry)
+      : requests(prometheus::BuildCounter()
+                     .Name("fibdns_fibonacci_server_requests_total")
+                     .Help("HTTP requests answered, by route (\"other\" for unknown paths) and "
+                           "status code.")
+                     .Register(registry)),
+        computation(prometheus::BuildHistogram()
+                        .Name("fibdns_fibonacci_server_computation_duration_seconds")
+                        .Help("Time to compute and format F(n) for GET /fibonacci.")
+                        .Register(registry)
+                        .Add({}, metrics::latencyBuckets())) {}
+
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Histogram& computation;
+};
+
+std::shared_ptr<http::Router> makeRouter(const http::FibonacciService& service,
+                                         const metrics::Exposition& exposition,
+                                         FibonacciServerMetrics& fs_metrics) {
   auto router = std::make_shared<http::Router>();
   router->add("GET", "/healthz",
               [](const http::HttpRequest&) { return http::textReply(200, "ok"); });
-  router->addWithSlash("GET", "/fibonacci", [&service](const http::HttpRequest& request) {
-    return service.fibonacci(request.query("number"));
+  router->add("GET", "/metrics", [&exposition](const http::HttpRequest&) {
+    http::HttpReply reply = http::textReply(200, exposition.render());
+    reply.content_type = std::string(metrics::kContentType);
+    return reply;
   });
-  router->addWithSlash("PUT", "/register", [&service](const http::HttpRequest& request) {
-    return service.registerName(request.body);
-  });
+  router->addWithSlash(
+      "GET", "/fibonacci", [&service, &fs_metrics](const http::HttpRequest& request) {
+        const auto start = std::chrono::steady_clock::now();
+        http::HttpReply reply = service.fibonacci(request.query("number"));
+        if (reply.status == 200) {
+          fs_metrics.computation.Observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        }
+        return reply;
+      });
+  router->addAsyncWithSlash("PUT", "/register",
+                            [&service](const http::HttpRequest& request, http::Respond respond) {
+                              service.registerName(request.body, std::move(respond));
+                            });
   return router;
 }
 
@@ -116,13 +171,13 @@ int main(int argc, char** argv) {
                        options, argc, argv))) {
     return *exit_code;
   }
-  if (Status status = http::initCurl(); !status.isOk()) {
+  if (Status status = upstream::initCurl(); !status.isOk()) {
     log::error("fs", status.message());
     return EXIT_FAILURE;
   }
   if (config.health_check) {
-    return http::checkHealth(config.server.bind, config.server.port,
-                             std::chrono::milliseconds(2000))
+    return upstream::checkHealth(config.server.bind, config.server.port,
+                                 std::chrono::milliseconds(2000))
                ? EXIT_SUCCESS
                : EXIT_FAILURE;
   }
@@ -131,13 +186,29 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  http::blockTerminationSignals();  // before any thread: they all inherit the mask
+  server::blockTerminationSignals();  // before any thread: they all inherit the mask
 
   // Everything the handlers use is declared before the server, so it outlives Pistache's threads.
-  const net::UdpLabClient udp_client(net::UdpLabClientOptions{std::chrono::milliseconds(500), 3});
-  const http::UdpRegistrar registrar(udp_client);
+  metrics::Exposition exposition("fs");
+  FibonacciServerMetrics fs_metrics(exposition.registry());
+  upstream::UpstreamLoop loop;
+  if (Status status = loop.start(); !status.isOk()) {
+    log::error("fs", status.message());
+    return EXIT_FAILURE;
+  }
+  const upstream::UdpExchangeOptions exchange{std::chrono::milliseconds(500), 3};
+  const upstream::UdpRegistrar registrar(loop, config.allow_upstream, exchange);
+  // Self-registration goes to the AS the operator configured: the allow-list is for addresses
+  // that callers of PUT /register choose.
+  const AllowList anywhere = *AllowList::parse("0.0.0.0/0,::/0");
+  const upstream::UdpRegistrar self_registrar(loop, anywhere, exchange);
   const http::FibonacciService service(registrar, config.service);
-  http::HttpServer server(makeRouter(service), config.server);
+  config.server.on_reply = [&fs_metrics](const std::string& path, int status) {
+    fs_metrics.requests
+        .Add({{"path", metrics::routeLabel(path, kRoutes)}, {"code", std::to_string(status)}})
+        .Increment();
+  };
+  server::HttpServer server(makeRouter(service, exposition, fs_metrics), config.server);
   if (Status status = server.start(); !status.isOk()) {
     log::error("fs", status.message());
     return EXIT_FAILURE;
@@ -145,25 +216,27 @@ int main(int argc, char** argv) {
   log::info("fs", "serving HTTP on " + config.server.bind + ":" + std::to_string(server.port()) +
                       " threads=" + std::to_string(config.server.threads) +
                       " max-number=" + std::to_string(config.service.max_number) +
-                      " register-ttl=" + std::to_string(config.service.register_ttl));
+                      " register-ttl=" + std::to_string(config.service.register_ttl) +
+                      " allow-upstream=" + config.allow_upstream.toString());
 
-  std::optional<http::SelfRegistration> self_registration;
+  std::optional<upstream::SelfRegistration> self_registration;
   if (!config.register_name.empty()) {
-    http::SelfRegistrationOptions registration;
+    upstream::SelfRegistrationOptions registration;
     registration.name = config.register_name;
     registration.ip = config.register_ip;
     registration.as_host = config.as_address->first;
     registration.as_port = config.as_address->second;
     registration.ttl = config.service.register_ttl;
-    self_registration.emplace(registrar, registration);
+    self_registration.emplace(self_registrar, registration);
     self_registration->start();
   }
 
-  const int signal_number = http::waitForTerminationSignal();
+  const int signal_number = server::waitForTerminationSignal();
   log::info("fs", "signal " + std::to_string(signal_number) + ": shutting down");
   if (self_registration) {
     self_registration->stop();
   }
+  loop.stop();  // registrations in flight get their 503 while Pistache can still send it
   server.shutdown();
   log::info("fs", "stopped");
   return EXIT_SUCCESS;

@@ -1,32 +1,37 @@
-// user-server: the composition root of the US. Parses flags, wires UserService to the UDP DNS
-// client, the libcurl Fibonacci client and the Pistache adapter, and serves HTTP until
-// SIGTERM/SIGINT.
+// user-server: the composition root of the US. Parses flags, wires UserService to the upstream
+// event loop's clients (UDP to the AS, libcurl to the FS, c-ares for host names), the Pistache
+// adapter and the metrics, and serves HTTP until SIGTERM/SIGINT.
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "fibdns/common/allow_list.h"
 #include "fibdns/common/flags.h"
 #include "fibdns/common/logging.h"
-#include "fibdns/dns/ipv4.h"
 #include "fibdns/http/clock.h"
-#include "fibdns/http/dns_client.h"
-#include "fibdns/http/fibonacci_client.h"
-#include "fibdns/http/http_server.h"
 #include "fibdns/http/router.h"
 #include "fibdns/http/user_service.h"
-#include "fibdns/net/udp_lab_client.h"
+#include "fibdns/metrics/exposition.h"
+#include "fibdns/server/http_server.h"
+#include "fibdns/server/signals.h"
+#include "fibdns/upstream/async_clients.h"
+#include "fibdns/upstream/upstream_loop.h"
 
 namespace {
 
 using namespace fibdns;
 
+/// The routes, as the requests metric labels them.
+const std::vector<std::string> kRoutes = {"/fibonacci", "/healthz", "/metrics"};
+
 struct UserServerConfig {
-  http::HttpServerOptions server;
+  server::HttpServerOptions server;
   http::UserServiceOptions service;
-  net::UdpLabClientOptions dns{std::chrono::milliseconds(500), 2};
-  http::CurlFibonacciClientOptions fibonacci;
+  upstream::UdpExchangeOptions dns{std::chrono::milliseconds(500), 2};
+  upstream::HttpGetOptions fibonacci;
+  AllowList allow_upstream = AllowList::loopbackAndPrivate();
   bool health_check = false;
 };
 
@@ -44,6 +49,20 @@ std::vector<flags::Option> optionTable(UserServerConfig& config) {
            return invalidArgument("expected on or off, got '" + std::string(value) + "'");
          }
          config.service.cache = value == "on";
+         return Status::ok();
+       }},
+      flags::unsignedOption("max-pending", "FIBDNS_US_MAX_PENDING", "N",
+                            "requests waiting on upstreams at most; beyond, 503 (1..1000000)",
+                            "10000", 1, 1000000, config.service.max_pending),
+      {"allow-upstream", "FIBDNS_US_ALLOW_UPSTREAM", "CIDRS",
+       "AS and FS addresses the US may contact (comma-separated IPv4/IPv6 CIDRs)",
+       std::string(kLoopbackAndPrivateRanges),
+       [&](std::string_view value) -> Status {
+         auto list = AllowList::parse(value);
+         if (!list) {
+           return list.status();
+         }
+         config.allow_upstream = *std::move(list);
          return Status::ok();
        }},
       flags::millisecondsOption("as-timeout-ms", "FIBDNS_US_AS_TIMEOUT_MS",
@@ -69,17 +88,78 @@ http::RawUserQuery rawQuery(const http::HttpRequest& request) {
           request.query("as_ip"), request.query("as_port")};
 }
 
-std::shared_ptr<http::Router> makeRouter(const http::UserService& service) {
+/// The US's series; references into the exposition's registry.
+struct UserServerMetrics {
+  explicit UserServerMetrics(prometheus::Registry& registry)
+      : requests(prometheus::BuildCounter()
+                     .Name("fibdns_user_server_requests_total")
+                     .Help("HTTP requests answered, by route (\"other\" for unknown paths) and "
+                           "status code.")
+                     .Register(registry)),
+        as_duration(prometheus::BuildHistogram()
+                        .Name("fibdns_user_server_as_query_duration_seconds")
+                        .Help("AS queries (cache misses, after coalescing), by outcome.")
+                        .Register(registry)),
+        fs_duration(prometheus::BuildHistogram()
+                        .Name("fibdns_user_server_fs_request_duration_seconds")
+                        .Help("FS calls, by outcome.")
+                        .Register(registry)),
+        cache_hits(prometheus::BuildCounter()
+                       .Name("fibdns_user_server_cache_hits_total")
+                       .Help("AS answers served from the cache.")
+                       .Register(registry)
+                       .Add({})),
+        cache_misses(prometheus::BuildCounter()
+                         .Name("fibdns_user_server_cache_misses_total")
+                         .Help("Requests that needed an AS answer not in the cache.")
+                         .Register(registry)
+                         .Add({})),
+        coalesced(prometheus::BuildCounter()
+                      .Name("fibdns_user_server_coalesced_queries_total")
+                      .Help("Cache misses that joined an AS query already in flight.")
+                      .Register(registry)
+                      .Add({})) {}
+
+  prometheus::Family<prometheus::Counter>& requests;
+  prometheus::Family<prometheus::Histogram>& as_duration;
+  prometheus::Family<prometheus::Histogram>& fs_duration;
+  prometheus::Counter& cache_hits;
+  prometheus::Counter& cache_misses;
+  prometheus::Counter& coalesced;
+
+  http::UserServiceHooks hooks() {
+    return {[this](double seconds, StatusCode outcome) {
+              as_duration.Add({{"outcome", statusCodeName(outcome)}}, metrics::latencyBuckets())
+                  .Observe(seconds);
+            },
+            [this](double seconds, StatusCode outcome) {
+              fs_duration.Add({{"outcome", statusCodeName(outcome)}}, metrics::latencyBuckets())
+                  .Observe(seconds);
+            },
+            [this] { cache_hits.Increment(); }, [this] { cache_misses.Increment(); },
+            [this] { coalesced.Increment(); }};
+  }
+};
+
+std::shared_ptr<http::Router> makeRouter(http::UserService& service,
+                                         const metrics::Exposition& exposition) {
   auto router = std::make_shared<http::Router>();
   router->add("GET", "/healthz",
               [](const http::HttpRequest&) { return http::textReply(200, "ok"); });
-  router->addWithSlash("GET", "/fibonacci", [&service](const http::HttpRequest& request) {
-    http::HttpReply reply = service.fibonacci(rawQuery(request));
-    if (reply.status >= 500 && log::enabled(log::Level::Debug)) {
-      log::debug("us", std::to_string(reply.status) + " " + reply.body);
-    }
+  router->add("GET", "/metrics", [&exposition](const http::HttpRequest&) {
+    http::HttpReply reply = http::textReply(200, exposition.render());
+    reply.content_type = std::string(metrics::kContentType);
     return reply;
   });
+  router->addAsyncWithSlash(
+      "GET", "/fibonacci", [&service](const http::HttpRequest& request, http::Respond respond) {
+        service.fibonacci(rawQuery(request), [respond = std::move(respond)](http::HttpReply reply) {
+          if (reply.status >= 500 && log::enabled(log::Level::Debug)) {
+            log::debug("us", std::to_string(reply.status) + " " + reply.body);
+          }
+          respond(std::move(reply));
+        });
+      });
   return router;
 }
 
@@ -95,26 +175,42 @@ int main(int argc, char** argv) {
                        options, argc, argv))) {
     return *exit_code;
   }
-  if (Status status = http::initCurl(); !status.isOk()) {
+  if (Status status = upstream::initCurl(); !status.isOk()) {
     log::error("us", status.message());
     return EXIT_FAILURE;
   }
   if (config.health_check) {
-    return http::checkHealth(config.server.bind, config.server.port,
-                             std::chrono::milliseconds(2000))
+    return upstream::checkHealth(config.server.bind, config.server.port,
+                                 std::chrono::milliseconds(2000))
                ? EXIT_SUCCESS
                : EXIT_FAILURE;
   }
 
-  http::blockTerminationSignals();  // before any thread: they all inherit the mask
+  server::blockTerminationSignals();  // before any thread: they all inherit the mask
 
   // Everything the handlers use is declared before the server, so it outlives Pistache's threads.
+  metrics::Exposition exposition("us");
+  UserServerMetrics us_metrics(exposition.registry());
   const http::SteadyClock clock;
-  const net::UdpLabClient udp_client(config.dns);
-  const http::UdpDnsClient dns_client(udp_client);
-  const http::CurlFibonacciClient fibonacci_client(config.fibonacci);
-  const http::UserService service(dns_client, fibonacci_client, clock, config.service);
-  http::HttpServer server(makeRouter(service), config.server);
+  upstream::UpstreamLoop loop;
+  if (Status status = loop.start(); !status.isOk()) {
+    log::error("us", status.message());
+    return EXIT_FAILURE;
+  }
+  const upstream::UdpDnsClient dns_client(loop, config.allow_upstream, config.dns);
+  const upstream::CurlFibonacciClient fibonacci_client(loop, config.allow_upstream,
+                                                       config.fibonacci);
+  http::UserService service(dns_client, fibonacci_client, clock, config.service,
+                            us_metrics.hooks());
+  exposition.addCollectable(std::make_shared<metrics::CallbackGauge>(
+      "fibdns_user_server_pending_requests", "Requests waiting on an upstream (AS or FS).",
+      [&service] { return static_cast<double>(service.pending()); }));
+  config.server.on_reply = [&us_metrics](const std::string& path, int status) {
+    us_metrics.requests
+        .Add({{"path", metrics::routeLabel(path, kRoutes)}, {"code", std::to_string(status)}})
+        .Increment();
+  };
+  server::HttpServer server(makeRouter(service, exposition), config.server);
   if (Status status = server.start(); !status.isOk()) {
     log::error("us", status.message());
     return EXIT_FAILURE;
@@ -122,12 +218,17 @@ int main(int argc, char** argv) {
   log::info("us", "serving HTTP on " + config.server.bind + ":" + std::to_string(server.port()) +
                       " threads=" + std::to_string(config.server.threads) +
                       " cache=" + (config.service.cache ? "on" : "off") +
+                      " max-pending=" + std::to_string(config.service.max_pending) +
+                      " allow-upstream=" + config.allow_upstream.toString() +
                       " as-timeout-ms=" + std::to_string(config.dns.timeout.count()) +
                       " as-attempts=" + std::to_string(config.dns.attempts) +
                       " fs-timeout-ms=" + std::to_string(config.fibonacci.total_timeout.count()));
 
-  const int signal_number = http::waitForTerminationSignal();
+  const int signal_number = server::waitForTerminationSignal();
   log::info("us", "signal " + std::to_string(signal_number) + ": shutting down");
+  // The loop first: requests still waiting get their 502/503 while Pistache can still send them;
+  // new ones find the loop stopped and are answered at once.
+  loop.stop();
   server.shutdown();
   log::info("us", "stopped");
   return EXIT_SUCCESS;

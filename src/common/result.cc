@@ -16,6 +16,8 @@ const char* statusCodeName(StatusCode code) {
       return "Unavailable";
     case StatusCode::DeadlineExceeded:
       return "DeadlineExceeded";
+    case StatusCode::PermissionDenied:
+      return "PermissionDenied";
     case StatusCode::Internal:
       return "Internal";
   }

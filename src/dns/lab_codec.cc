@@ -8,24 +8,14 @@
 #include <string>
 #include <system_error>
 
+#include "fibdns/common/text.h"
 #include "fibdns/dns/name.h"
 
 namespace fibdns::dns::lab {
 namespace {
 
-// A reason we send or pass on, forced onto one line: ASCII whitespace becomes a space and any
-// other byte outside printable ASCII becomes '?'. Not truncated: our own reasons are short.
-std::string oneLine(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= '\t' && c <= '\r') {
-      c = ' ';
-    } else if (c < 0x20 || c > 0x7E) {
-      c = '?';
-    }
-  }
-  return out;
-}
+// A reason we send or pass on, forced onto one line (not truncated: our own reasons are short).
+std::string oneLine(std::string_view text) { return text::oneLine(text); }
 
 bool isSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 

@@ -13,20 +13,22 @@ std::string DnsCache::key(const net::AsEndpoint& as, std::string_view hostname) 
   return text;
 }
 
-std::optional<Resolution> DnsCache::find(const net::AsEndpoint& as,
-                                         std::string_view hostname) const {
+std::optional<Resolution> DnsCache::find(const net::AsEndpoint& as, std::string_view hostname) {
   const std::string k = key(as, hostname);
   const Clock::TimePoint now = clock_.now();
   const std::lock_guard lock(mutex_);
-  const auto found = entries_.find(k);
-  if (found == entries_.end()) {
+  const auto found = index_.find(k);
+  if (found == index_.end()) {
     return std::nullopt;
   }
-  if (now >= found->second.expires) {
-    entries_.erase(found);
+  const Lru::iterator entry = found->second;
+  if (now >= entry->expires) {
+    lru_.erase(entry);
+    index_.erase(found);
     return std::nullopt;
   }
-  return found->second.resolution;
+  lru_.splice(lru_.begin(), lru_, entry);
+  return entry->resolution;
 }
 
 void DnsCache::put(const net::AsEndpoint& as, std::string_view hostname,
@@ -34,23 +36,27 @@ void DnsCache::put(const net::AsEndpoint& as, std::string_view hostname,
   if (resolution.ttl == 0 || max_entries_ == 0) {
     return;  // TTL 0: the answer may be used once, not kept
   }
-  const Clock::TimePoint now = clock_.now();
   const Clock::TimePoint expires =
-      now + std::chrono::seconds(std::min(resolution.ttl, kMaxCacheSeconds));
+      clock_.now() + std::chrono::seconds(std::min(resolution.ttl, kMaxCacheSeconds));
   std::string k = key(as, hostname);
   const std::lock_guard lock(mutex_);
-  if (entries_.size() >= max_entries_ && entries_.find(k) == entries_.end()) {
-    std::erase_if(entries_, [&](const auto& entry) { return now >= entry.second.expires; });
-    if (entries_.size() >= max_entries_) {
-      entries_.clear();
-    }
+  if (const auto found = index_.find(k); found != index_.end()) {
+    found->second->resolution = resolution;
+    found->second->expires = expires;
+    lru_.splice(lru_.begin(), lru_, found->second);
+    return;
   }
-  entries_.insert_or_assign(std::move(k), Entry{resolution, expires});
+  if (lru_.size() >= max_entries_) {
+    index_.erase(lru_.back().key);
+    lru_.pop_back();
+  }
+  lru_.push_front(Entry{k, resolution, expires});
+  index_.emplace(std::move(k), lru_.begin());
 }
 
 std::size_t DnsCache::size() const {
   const std::lock_guard lock(mutex_);
-  return entries_.size();
+  return lru_.size();
 }
 
 }  // namespace fibdns::http

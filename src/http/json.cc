@@ -3,10 +3,10 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
-#include <charconv>
 #include <set>
 #include <string>
 
+#include "fibdns/common/flags.h"
 #include "fibdns/dns/a_record.h"
 #include "fibdns/dns/name.h"
 #include "fibdns/http/params.h"
@@ -58,16 +58,13 @@ Result<std::uint64_t> requireInteger(const rapidjson::Value& value, std::string_
     return number;
   }
   if (value.IsString()) {
+    // The one integer parser (flags::parseUnsigned: digits only, no sign, in range).
     const std::string_view text = stringOf(value);
-    std::uint64_t number = 0;
-    const char* end = text.data() + text.size();
-    const bool digits_only =
-        !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
-    const auto [ptr, error] = std::from_chars(text.data(), end, number);
-    if (!digits_only || error != std::errc() || ptr != end || number < min || number > max) {
+    auto number = flags::parseUnsigned(text, min, max);
+    if (!number) {
       return invalidArgument(rule + ", not \"" + oneLine(text, 40) + "\"");
     }
-    return number;
+    return *number;
   }
   if (value.IsNumber()) {
     return invalidArgument(
@@ -153,14 +150,11 @@ Result<RegistrationRequest> parseRegistrationRequest(std::string_view body) {
   if (!as_ip_text) {
     return as_ip_text.status();
   }
-  if (dns::parseIpv4(*as_ip_text)) {
-    request.as_ip = *as_ip_text;
-  } else if (auto host = dns::normalizeHostName(*as_ip_text); host && !hasNumericTopLabel(*host)) {
-    request.as_ip = *std::move(host);
-  } else {
-    return invalidArgument("as_ip must be an IPv4 address or a host name, not \"" +
-                           oneLine(*as_ip_text, 40) + "\"");
+  auto as_address = parseAsAddress(*as_ip_text);
+  if (!as_address) {
+    return as_address.status();
   }
+  request.as_ip = *std::move(as_address);
 
   const rapidjson::Value* as_port = member("as_port");
   if (as_port == nullptr) {

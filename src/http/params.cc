@@ -4,6 +4,8 @@
 #include <charconv>
 #include <vector>
 
+#include "fibdns/common/allow_list.h"
+#include "fibdns/common/flags.h"
 #include "fibdns/dns/ipv4.h"
 #include "fibdns/dns/name.h"
 #include "fibdns/http/reply.h"
@@ -150,16 +152,30 @@ Result<std::uint16_t> parsePortParameter(std::string_view name, std::string_view
   if (!decoded) {
     return invalidArgument(std::string(name) + ": " + decoded.status().message());
   }
-  const std::string& text = *decoded;
-  if (text.empty() || !std::all_of(text.begin(), text.end(), isDigit)) {
-    return invalidArgument(rule + ", not " + quoted(text));
+  // The one port parser (flags::parsePort); the message is ours, naming the parameter.
+  if (auto port = flags::parsePort(*decoded)) {
+    return *port;
   }
-  unsigned value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > 65535) {
-    return invalidArgument(rule + ", not " + quoted(text));
+  return invalidArgument(rule + ", not " + quoted(*decoded));
+}
+
+Result<std::string> parseAsAddress(std::string_view text) {
+  if (dns::parseIpv4(text)) {
+    return std::string(text);
   }
-  return static_cast<std::uint16_t>(value);
+  std::string_view unbracketed = text;
+  if (unbracketed.size() > 2 && unbracketed.front() == '[' && unbracketed.back() == ']') {
+    unbracketed = unbracketed.substr(1, unbracketed.size() - 2);
+  }
+  if (unbracketed.find(':') != std::string_view::npos) {
+    if (auto v6 = IpAddress::parse(unbracketed)) {
+      return v6->toString();
+    }
+  } else if (auto host = dns::normalizeHostName(text); host && !hasNumericTopLabel(*host)) {
+    return *std::move(host);
+  }
+  return invalidArgument("as_ip must be an IPv4 or IPv6 address or a host name, not " +
+                         quoted(text));
 }
 
 Result<UserRequest> validateUserQuery(const RawUserQuery& raw) {
@@ -202,12 +218,10 @@ Result<UserRequest> validateUserQuery(const RawUserQuery& raw) {
   }
   if (auto as_ip = percentDecode(*raw.as_ip); !as_ip) {
     problems.push_back("as_ip: " + as_ip.status().message());
-  } else if (dns::parseIpv4(*as_ip)) {
-    request.as.ip = *as_ip;
-  } else if (auto host = dns::normalizeHostName(*as_ip); host && !hasNumericTopLabel(*host)) {
-    request.as.ip = *std::move(host);
+  } else if (auto address = parseAsAddress(*as_ip); !address) {
+    problems.push_back(address.status().message());
   } else {
-    problems.push_back("as_ip must be an IPv4 address or a host name, not " + quoted(*as_ip));
+    request.as.ip = *std::move(address);
   }
   if (auto port = parsePortParameter("as_port", *raw.as_port); !port) {
     problems.push_back(port.status().message());

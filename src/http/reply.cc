@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "fibdns/common/text.h"
+
 namespace fibdns::http {
 
 HttpReply textReply(int status, std::string body) {
@@ -25,6 +27,8 @@ int httpStatusFor(StatusCode code) {
       return 502;
     case StatusCode::DeadlineExceeded:
       return 504;
+    case StatusCode::PermissionDenied:
+      return 403;
     case StatusCode::Internal:
       return 500;
   }
@@ -36,19 +40,7 @@ HttpReply errorReply(const Status& status) {
 }
 
 std::string oneLine(std::string_view text, std::size_t max_length) {
-  std::string line;
-  line.reserve(std::min(text.size(), max_length));
-  for (const char c : text) {
-    if (line.size() >= max_length) {
-      break;
-    }
-    const auto byte = static_cast<unsigned char>(c);
-    line += (byte < 0x20 || byte == 0x7f) ? ' ' : c;
-  }
-  while (!line.empty() && line.back() == ' ') {
-    line.pop_back();
-  }
-  return line;
+  return text::oneLine(text, max_length);
 }
 
 }  // namespace fibdns::http

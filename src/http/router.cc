@@ -1,6 +1,7 @@
 #include "fibdns/http/router.h"
 
 #include <exception>
+#include <memory>
 #include <utility>
 
 #include "fibdns/common/logging.h"
@@ -8,6 +9,13 @@
 namespace fibdns::http {
 
 void Router::add(std::string method, std::string path, Handler handler) {
+  addAsync(std::move(method), std::move(path),
+           [handler = std::move(handler)](const HttpRequest& request, Respond respond) {
+             respond(handler(request));
+           });
+}
+
+void Router::addAsync(std::string method, std::string path, AsyncHandler handler) {
   routes_.push_back(Route{std::move(method), std::move(path), std::move(handler)});
 }
 
@@ -17,19 +25,34 @@ void Router::addWithSlash(const std::string& method, const std::string& path,
   add(method, path + "/", handler);
 }
 
-HttpReply Router::dispatch(const HttpRequest& request) const {
+void Router::addAsyncWithSlash(const std::string& method, const std::string& path,
+                               const AsyncHandler& handler) {
+  addAsync(method, path, handler);
+  addAsync(method, path + "/", handler);
+}
+
+void Router::dispatch(const HttpRequest& request, Respond respond) const {
   std::string allow;
   for (const Route& route : routes_) {
     if (route.path != request.path) {
       continue;
     }
     if (route.method == request.method) {
+      // The barrier: a throw before the handler responded becomes a 500; after, it is only
+      // logged (the client has its answer).
+      auto responded = std::make_shared<bool>(false);
       try {
-        return route.handler(request);
+        route.handler(request, [responded, respond](HttpReply reply) {
+          *responded = true;
+          respond(std::move(reply));
+        });
       } catch (const std::exception& e) {
         log::error("http", "handler for " + route.path + " threw: " + oneLine(e.what()));
-        return textReply(500, "internal error");
+        if (!*responded) {
+          respond(textReply(500, "internal error"));
+        }
       }
+      return;
     }
     if (!allow.empty()) {
       allow += ", ";
@@ -37,12 +60,24 @@ HttpReply Router::dispatch(const HttpRequest& request) const {
     allow += route.method;
   }
   if (allow.empty()) {
-    return textReply(404, "not found: " + oneLine(request.path, 100));
+    respond(textReply(404, "not found: " + oneLine(request.path, 100)));
+    return;
   }
   HttpReply reply = textReply(405, "method " + oneLine(request.method, 20) + " not allowed on " +
                                        oneLine(request.path, 100) + " (allowed: " + allow + ")");
   reply.allow = allow;
-  return reply;
+  respond(std::move(reply));
+}
+
+HttpReply Router::dispatchNow(const HttpRequest& request) const {
+  // Shared, so that a handler answering late writes into live memory (and is ignored).
+  auto answer = std::make_shared<std::optional<HttpReply>>();
+  dispatch(request, [answer](HttpReply reply) {
+    if (!*answer) {
+      *answer = std::move(reply);
+    }
+  });
+  return *answer ? **std::move(answer) : textReply(500, "internal error: no synchronous answer");
 }
 
 }  // namespace fibdns::http

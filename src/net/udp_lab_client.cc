@@ -12,6 +12,8 @@
 #include <cstring>
 #include <string>
 
+#include "dns/ascii.h"
+
 namespace fibdns::net {
 namespace {
 
@@ -42,25 +44,71 @@ std::string errnoText(const char* what, int error) {
 
 }  // namespace
 
+Result<SocketAddress> socketAddressOf(const AsEndpoint& endpoint) {
+  auto ip = IpAddress::parse(endpoint.ip);
+  if (!ip) {
+    return invalidArgument("not an IPv4 or IPv6 address: " + dns::printableEcho(endpoint.ip));
+  }
+  SocketAddress result;
+  if (ip->family() == IpAddress::Family::V4) {
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_port = htons(endpoint.port);
+    std::memcpy(&in.sin_addr, ip->bytes().data(), 4);
+    std::memcpy(&result.storage, &in, sizeof in);
+    result.length = sizeof in;
+  } else {
+    sockaddr_in6 in6{};
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(endpoint.port);
+    std::memcpy(&in6.sin6_addr, ip->bytes().data(), 16);
+    std::memcpy(&result.storage, &in6, sizeof in6);
+    result.length = sizeof in6;
+  }
+  return result;
+}
+
+bool samePeer(const sockaddr_storage& from, const SocketAddress& peer) {
+  if (from.ss_family != peer.storage.ss_family) {
+    return false;
+  }
+  if (from.ss_family == AF_INET) {
+    sockaddr_in a{};
+    sockaddr_in b{};
+    std::memcpy(&a, &from, sizeof a);
+    std::memcpy(&b, &peer.storage, sizeof b);
+    return a.sin_addr.s_addr == b.sin_addr.s_addr && a.sin_port == b.sin_port;
+  }
+  sockaddr_in6 a{};
+  sockaddr_in6 b{};
+  std::memcpy(&a, &from, sizeof a);
+  std::memcpy(&b, &peer.storage, sizeof b);
+  return std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof a.sin6_addr) == 0 &&
+         a.sin6_port == b.sin6_port;
+}
+
+std::string describe(const AsEndpoint& endpoint) {
+  const bool v6 = endpoint.ip.find(':') != std::string::npos;
+  return (v6 ? "[" + endpoint.ip + "]" : endpoint.ip) + ":" + std::to_string(endpoint.port);
+}
+
 UdpLabClient::UdpLabClient(UdpLabClientOptions options) : options_(options) {}
 
 Result<std::string> UdpLabClient::exchange(const AsEndpoint& endpoint,
                                            std::string_view request) const {
-  sockaddr_in peer{};
-  peer.sin_family = AF_INET;
-  peer.sin_port = htons(endpoint.port);
-  if (::inet_pton(AF_INET, endpoint.ip.c_str(), &peer.sin_addr) != 1) {
-    return invalidArgument("not an IPv4 address: " + endpoint.ip);
+  auto peer = socketAddressOf(endpoint);
+  if (!peer) {
+    return peer.status();
   }
-  const std::string where = endpoint.ip + ":" + std::to_string(endpoint.port);
+  const std::string where = describe(endpoint);
 
-  const Socket socket(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  const Socket socket(::socket(peer->storage.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (socket.fd() < 0) {
     return unavailable(errnoText("socket", errno));
   }
   // A connected UDP socket: the kernel delivers only datagrams from the peer's address and port,
   // and reports ICMP port unreachable as ECONNREFUSED.
-  if (::connect(socket.fd(), reinterpret_cast<const sockaddr*>(&peer), sizeof peer) != 0) {
+  if (::connect(socket.fd(), peer->address(), peer->length) != 0) {
     return unavailable(errnoText(("connect to " + where).c_str(), errno));
   }
 
@@ -93,7 +141,7 @@ Result<std::string> UdpLabClient::exchange(const AsEndpoint& endpoint,
       if (ready == 0) {
         break;
       }
-      sockaddr_in from{};
+      sockaddr_storage from{};
       socklen_t from_length = sizeof from;
       const ssize_t received = ::recvfrom(socket.fd(), buffer.data(), buffer.size(), MSG_DONTWAIT,
                                           reinterpret_cast<sockaddr*>(&from), &from_length);
@@ -108,7 +156,7 @@ Result<std::string> UdpLabClient::exchange(const AsEndpoint& endpoint,
         return unavailable(errnoText(("receive from " + where).c_str(), errno));
       }
       // The connected socket already filters by peer; check anyway, cheaply.
-      if (from.sin_addr.s_addr != peer.sin_addr.s_addr || from.sin_port != peer.sin_port) {
+      if (!samePeer(from, *peer)) {
         continue;
       }
       return std::string(buffer.data(), static_cast<std::size_t>(received));

@@ -295,6 +295,31 @@ body=$(cat /tmp/fibdns-register.$$ 2>/dev/null || true); rm -f /tmp/fibdns-regis
 expect_us "200 6765" "$second" 20 authoritative-server
 pass "PUT /register $second -> $fs_ip (the FS's address) gave 201; US answers 200 6765"
 
+phase metrics
+# /metrics through the published ports: the text format, build info, process metrics, and a
+# counter that moved by exactly the one request sent between two scrapes (the health checks hit
+# /healthz, which has its own series). promtool checks the format when the host has it.
+scrape() { curl -sS --max-time 10 "http://127.0.0.1:$1/metrics"; }
+series() { awk -v s="$2" '$1 == s { print $2 }' <<<"$1"; }
+for svc_port in "user-server:$us_port" "fibonacci-server:$fs_port"; do
+  svc=${svc_port%%:*} port=${svc_port##*:}
+  type=$(curl -sS --max-time 10 -o /dev/null -w '%{content_type}' "http://127.0.0.1:$port/metrics")
+  [ "$type" = "text/plain; version=0.0.4; charset=utf-8" ] || die "$svc /metrics Content-Type '$type'"
+  text=$(scrape "$port")
+  grep -q '^fibdns_build_info{' <<<"$text" || die "$svc /metrics has no fibdns_build_info"
+  grep -q '^process_resident_memory_bytes ' <<<"$text" || die "$svc /metrics has no process metrics"
+  if command -v promtool >/dev/null; then
+    promtool check metrics <<<"$text" >/dev/null 2>&1 || die "$svc /metrics fails promtool check metrics"
+  fi
+done
+before=$(scrape "$us_port")
+expect_us "200 55" fibonacci.com 10 authoritative-server
+after=$(scrape "$us_port")
+key='fibdns_user_server_requests_total{code="200",path="/fibonacci"}'
+b=$(series "$before" "$key") a=$(series "$after" "$key")
+[ "$(( ${a:-0} - ${b:-0} ))" -eq 1 ] || die "US $key went from '${b:-}' to '${a:-}', not +1"
+pass "/metrics on the US and FS through the published ports: text format 0.0.4, build info, process metrics, promtool-clean, exact counts"
+
 phase as-kill
 docker kill -s KILL "$as" >/dev/null
 stopped() { [ "$(docker inspect -f '{{.State.Running}}' "$as")" = false ]; }

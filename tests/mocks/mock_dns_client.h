@@ -8,7 +8,8 @@ namespace fibdns::http {
 
 class MockDnsClient : public DnsClient {
  public:
-  MOCK_METHOD(Result<Resolution>, resolve, (const net::AsEndpoint& as, const std::string& hostname),
+  MOCK_METHOD(void, resolve,
+              (const net::AsEndpoint& as, const std::string& hostname, ResolutionCallback done),
               (const, override));
 };
 

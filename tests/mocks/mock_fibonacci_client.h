@@ -8,8 +8,9 @@ namespace fibdns::http {
 
 class MockFibonacciClient : public FibonacciClient {
  public:
-  MOCK_METHOD(Result<FibonacciResponse>, fetch,
-              (const std::string& host, std::uint16_t port, const std::string& number),
+  MOCK_METHOD(void, fetch,
+              (const std::string& host, std::uint16_t port, const std::string& number,
+               FibonacciCallback done),
               (const, override));
 };
 

@@ -8,7 +8,8 @@ namespace fibdns::http {
 
 class MockRegistrar : public Registrar {
  public:
-  MOCK_METHOD(Status, registerRecord, (const net::AsEndpoint& as, const dns::ARecord& record),
+  MOCK_METHOD(void, registerRecord,
+              (const net::AsEndpoint& as, const dns::ARecord& record, RegistrationCallback done),
               (const, override));
 };
 

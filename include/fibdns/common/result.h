@@ -17,6 +17,7 @@ enum class StatusCode {
   FailedPrecondition,  // the system is not in a state to do it (e.g. database newer than binary)
   Unavailable,         // a dependency failed (store, upstream); retrying may help
   DeadlineExceeded,    // a dependency did not answer in time
+  PermissionDenied,    // policy forbids it (an address outside an allow-list: 403, REFUSED)
   Internal,            // a broken invariant or an unexpected library failure
 };
 
@@ -54,6 +55,9 @@ inline Status deadlineExceeded(std::string message) {
 }
 inline Status internalError(std::string message) {
   return {StatusCode::Internal, std::move(message)};
+}
+inline Status permissionDenied(std::string message) {
+  return {StatusCode::PermissionDenied, std::move(message)};
 }
 inline Status failedPrecondition(std::string message) {
   return {StatusCode::FailedPrecondition, std::move(message)};

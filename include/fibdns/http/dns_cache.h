@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -14,9 +15,10 @@
 namespace fibdns::http {
 
 /// Answers of an AS kept for at most their TTL, keyed by (as_ip, as_port, hostname) with as_ip as
-/// the client gave it. A TTL of 0 is not cached. TTLs are capped at kMaxCacheSeconds. Bounded:
-/// when full, expired entries are dropped, and if that is not enough, everything.
-/// Thread-safe (one mutex; the critical sections are a hash lookup).
+/// the client gave it. A TTL of 0 is not cached. TTLs are capped at kMaxCacheSeconds. Bounded at
+/// max_entries: when full, the least recently used entry (found or stored) is evicted; an expired
+/// entry is dropped when it is next looked up. Thread-safe (one mutex; the critical sections are
+/// a hash lookup and a list splice).
 class DnsCache {
  public:
   static constexpr std::uint32_t kMaxCacheSeconds = 3600;
@@ -24,21 +26,26 @@ class DnsCache {
   explicit DnsCache(const Clock& clock, std::size_t max_entries = 10000)
       : clock_(clock), max_entries_(max_entries) {}
 
-  std::optional<Resolution> find(const net::AsEndpoint& as, std::string_view hostname) const;
+  std::optional<Resolution> find(const net::AsEndpoint& as, std::string_view hostname);
   void put(const net::AsEndpoint& as, std::string_view hostname, const Resolution& resolution);
   std::size_t size() const;
 
+  /// The key of (as, hostname); also used by UserService to coalesce misses.
+  static std::string key(const net::AsEndpoint& as, std::string_view hostname);
+
  private:
   struct Entry {
+    std::string key;
     Resolution resolution;
     Clock::TimePoint expires;
   };
-  static std::string key(const net::AsEndpoint& as, std::string_view hostname);
+  using Lru = std::list<Entry>;  // most recently used first
 
   const Clock& clock_;
   std::size_t max_entries_;
   mutable std::mutex mutex_;
-  mutable std::unordered_map<std::string, Entry> entries_;
+  Lru lru_;
+  std::unordered_map<std::string, Lru::iterator> index_;
 };
 
 }  // namespace fibdns::http

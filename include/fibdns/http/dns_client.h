@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "fibdns/common/result.h"
@@ -16,31 +17,25 @@ struct Resolution {
   bool operator==(const Resolution&) const = default;
 };
 
-/// Resolves a name through an AS: the US's seam that unit tests mock.
+using ResolutionCallback = std::function<void(Result<Resolution>)>;
+
+/// Resolves a name through an AS, asynchronously: the US's seam that unit tests fake.
 ///
-/// Contract: the Resolution for a known name; otherwise
+/// Contract: `done` is called exactly once, with the Resolution for a known name; otherwise
 ///  * NotFound: the AS answered "NOT FOUND!";
 ///  * DeadlineExceeded: no answer in time (after the retry), or the AS port refused;
 ///  * Unavailable: the AS answered something we cannot use (unparsable, an error reply, an answer
 ///    for another name); the message says what;
-///  * InvalidArgument: `as.ip` is a host name the system resolver does not know.
-/// Implementations are thread-safe. Never throws.
+///  * InvalidArgument: `as.ip` is a host name that does not resolve;
+///  * PermissionDenied: the AS address is outside the allowed upstream ranges (nothing was sent);
+///  * FailedPrecondition: the client is shutting down.
+/// `done` may run on another thread, and may run before resolve() returns. resolve() never
+/// blocks on I/O and never throws. Implementations are thread-safe.
 class DnsClient {
  public:
   virtual ~DnsClient() = default;
-  virtual Result<Resolution> resolve(const net::AsEndpoint& as,
-                                     const std::string& hostname) const = 0;
-};
-
-/// DnsClient over the lab text protocol (UdpLabClient). `as.ip` may be a host name, resolved with
-/// the system resolver on each call. No caching here: UserService caches.
-class UdpDnsClient : public DnsClient {
- public:
-  explicit UdpDnsClient(const net::UdpLabClient& client) : client_(client) {}
-  Result<Resolution> resolve(const net::AsEndpoint& as, const std::string& hostname) const override;
-
- private:
-  const net::UdpLabClient& client_;
+  virtual void resolve(const net::AsEndpoint& as, const std::string& hostname,
+                       ResolutionCallback done) const = 0;
 };
 
 }  // namespace fibdns::http

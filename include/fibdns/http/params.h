@@ -34,6 +34,12 @@ Result<std::uint16_t> parsePortParameter(std::string_view name, std::string_view
 /// is a mistyped IPv4 address, never a host name (RFC 1123 §2.1, RFC 3696 §2).
 bool hasNumericTopLabel(std::string_view name);
 
+/// An AS address as a caller gives it (`as_ip` in the US's query and the FS's JSON): an IPv4
+/// literal (kept as given), an IPv6 literal, bare or in brackets (returned canonical, without
+/// brackets), or a host name (returned normalised; one whose last label is numeric is a mistyped
+/// address and is refused). InvalidArgument naming as_ip otherwise.
+Result<std::string> parseAsAddress(std::string_view text);
+
 /// The US's five query parameters as received (not decoded); nullopt when absent.
 struct RawUserQuery {
   std::optional<std::string> hostname;
@@ -48,7 +54,7 @@ struct UserRequest {
   std::string hostname;  // normalised: lowercase, no trailing dot
   std::uint16_t fs_port = 0;
   std::string number;  // decoded, otherwise as given: the FS judges it (its 400 is passed through)
-  net::AsEndpoint as;  // ip is a dotted quad or a host name for the system resolver
+  net::AsEndpoint as;  // ip: an IPv4 or IPv6 literal, or a host name (see parseAsAddress)
 };
 
 /// Validates the US's parameters. On failure the message names every missing or empty parameter

@@ -87,7 +87,8 @@ TEST(Ipv4, MessageTruncatesLongAndControlText) {
 
   const Result<Ipv4Address> control = parseIpv4("1.2\n.3\x7f");
   ASSERT_FALSE(control.isOk());
-  EXPECT_EQ(control.status().message(), "invalid IPv4 address: 1.2?.3?");
+  // text::oneLine: whitespace becomes a space, other control bytes become ?.
+  EXPECT_EQ(control.status().message(), "invalid IPv4 address: 1.2 .3?");
 }
 
 TEST(Ipv4, FormatsDottedQuad) {

@@ -162,3 +162,35 @@ TEST(ValidateUserQuery, RejectsBadAsIp) {
 
 }  // namespace
 }  // namespace fibdns::http
+
+namespace fibdns::http {
+namespace {
+
+TEST(ParseAsAddress, AcceptsIpv4Ipv6AndHostNames) {
+  EXPECT_EQ(*parseAsAddress("10.9.10.2"), "10.9.10.2");
+  EXPECT_EQ(*parseAsAddress("::1"), "::1");
+  EXPECT_EQ(*parseAsAddress("[::1]"), "::1");
+  EXPECT_EQ(*parseAsAddress("2001:DB8:0::7"), "2001:db8::7");
+  EXPECT_EQ(*parseAsAddress("::ffff:10.0.0.1"), "10.0.0.1");
+  EXPECT_EQ(*parseAsAddress("AS.Internal."), "as.internal");
+}
+
+TEST(ParseAsAddress, RejectsWhatIsNeither) {
+  for (const char* bad :
+       {"1.2.3", "300.1.1.1", "::1::2", "[10.0.0.1]", "[::1", "fe80::1%eth0", "a b", ""}) {
+    auto parsed = parseAsAddress(bad);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_NE(
+        parsed.status().message().find("as_ip must be an IPv4 or IPv6 address or a host name"),
+        std::string::npos);
+  }
+}
+
+TEST(ValidateUserQuery, TakesAnIpv6AsIpPercentEncoded) {
+  auto request = validateUserQuery({"fibonacci.com", "9090", "10", "%3A%3A1", "53533"});
+  ASSERT_TRUE(request) << request.status().message();
+  EXPECT_EQ(request->as.ip, "::1");
+}
+
+}  // namespace
+}  // namespace fibdns::http

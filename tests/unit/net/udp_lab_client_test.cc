@@ -138,11 +138,56 @@ TEST(UdpLabClient, ClosedPortIsDeadlineExceededWithoutWaitingOutTheTimeouts) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1000));
 }
 
-TEST(UdpLabClient, NotAnIpv4AddressIsInvalidArgument) {
+TEST(UdpLabClient, NotAnIpLiteralIsInvalidArgument) {
   const UdpLabClient client;
-  auto reply = client.exchange({"fibonacci.com", 53533}, "x");
-  ASSERT_FALSE(reply);
-  EXPECT_EQ(reply.status().code(), StatusCode::InvalidArgument);
+  for (const char* ip : {"fibonacci.com", "[::1]", "1.2.3", ""}) {
+    auto reply = client.exchange({ip, 53533}, "x");
+    ASSERT_FALSE(reply) << ip;
+    EXPECT_EQ(reply.status().code(), StatusCode::InvalidArgument) << ip;
+  }
+}
+
+TEST(UdpLabClient, TalksToAnAsOnIpv6Loopback) {
+  const int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  std::string seen;
+  std::thread as([fd, &seen] {
+    pollfd waiter{fd, POLLIN, 0};
+    if (::poll(&waiter, 1, 2000) <= 0) {
+      return;
+    }
+    char buffer[2048];
+    sockaddr_in6 peer{};
+    socklen_t peer_length = sizeof peer;
+    const ssize_t n = ::recvfrom(fd, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&peer),
+                                 &peer_length);
+    if (n > 0) {
+      seen.assign(buffer, static_cast<std::size_t>(n));
+      const std::string answer = "TYPE=A\nNAME=six.example\nVALUE=10.6.6.6\nTTL=60\n";
+      ::sendto(fd, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&peer),
+               peer_length);
+    }
+  });
+  const UdpLabClient client({milliseconds(1000), 1});
+  auto reply = client.query({"::1", ntohs(address.sin6_port)}, "six.example");
+  as.join();
+  ::close(fd);
+  EXPECT_EQ(seen, "TYPE=A\nNAME=six.example\n");
+  ASSERT_TRUE(reply) << reply.status().message();
+  const auto* answer = std::get_if<dns::lab::Answer>(&*reply);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->record.address.toString(), "10.6.6.6");
+}
+
+TEST(UdpLabClient, DescribesEndpointsOfBothFamilies) {
+  EXPECT_EQ(describe({"10.0.0.1", 53533}), "10.0.0.1:53533");
+  EXPECT_EQ(describe({"::1", 53}), "[::1]:53");
 }
 
 }  // namespace

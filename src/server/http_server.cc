@@ -1,19 +1,30 @@
-#include "fibdns/http/http_server.h"
+#include "fibdns/server/http_server.h"
 
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <pistache/http_headers.h>
+#include <pistache/peer.h>
 
 #include <pthread.h>
+#include <sys/socket.h>
 
+#include <atomic>
 #include <csignal>
 #include <exception>
 #include <utility>
 
 #include "fibdns/common/logging.h"
+#include "fibdns/http/reply.h"
 
-namespace fibdns::http {
+namespace fibdns::server {
 namespace {
+
+using http::HttpReply;
+using http::HttpRequest;
+using http::oneLine;
+using http::Respond;
+using http::Router;
+using http::textReply;
 
 namespace Http = Pistache::Http;
 
@@ -41,46 +52,100 @@ class AllowHeader : public TextHeader {
   using TextHeader::TextHeader;
 };
 
-void send(const Http::Request& request, Http::ResponseWriter& response, const HttpReply& reply) {
-  auto& headers = response.headers();
-  if (request.version() == Http::Version::Http11 &&
-      !request.headers().has<Http::Header::Connection>()) {
-    // HTTP/1.1 connections persist by default (RFC 9112 §9.3); Pistache 0.0.5 says Close here.
+class RetryAfterHeader : public TextHeader {
+ public:
+  NAME("Retry-After")
+  using TextHeader::TextHeader;
+};
+
+/// What the reply must say about the connection, decided from the request while it is alive.
+enum class Persistence { AsPistacheSays, KeepAlive, Close };
+
+Persistence persistenceOf(const Http::Request& request) {
+  const auto connection = request.headers().tryGet<Http::Header::Connection>();
+  if (connection) {
+    return connection->control() == Http::ConnectionControl::Close ? Persistence::Close
+                                                                   : Persistence::AsPistacheSays;
+  }
+  // RFC 9112 §9.3: HTTP/1.1 persists by default (Pistache 0.0.5 would say Close); HTTP/1.0 closes.
+  return request.version() == Http::Version::Http11 ? Persistence::KeepAlive : Persistence::Close;
+}
+
+/// One request's answer channel: the ResponseWriter kept until the reply is ready (Pistache lets a
+/// handler answer later, from another thread: its write queue is thread-safe).
+struct PendingResponse {
+  PendingResponse(Http::ResponseWriter response, Persistence connection, std::string resource)
+      : writer(std::move(response)), persistence(connection), path(std::move(resource)) {}
+  Http::ResponseWriter writer;
+  Persistence persistence;
+  std::string path;
+  std::atomic<bool> answered{false};
+};
+
+void send(PendingResponse& pending, const HttpReply& reply) {
+  auto& headers = pending.writer.headers();
+  if (pending.persistence != Persistence::AsPistacheSays) {
     headers.remove<Http::Header::Connection>();
-    headers.add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
+    headers.add<Http::Header::Connection>(pending.persistence == Persistence::Close
+                                              ? Http::ConnectionControl::Close
+                                              : Http::ConnectionControl::KeepAlive);
   }
   if (!reply.allow.empty()) {
     headers.add<AllowHeader>(reply.allow);
   }
+  if (!reply.retry_after.empty()) {
+    headers.add<RetryAfterHeader>(reply.retry_after);
+  }
   headers.add<ContentTypeHeader>(reply.content_type);
-  response.send(static_cast<Http::Code>(reply.status), reply.body);
+  const std::shared_ptr<Pistache::Tcp::Peer> peer = pending.writer.getPeer();
+  auto sent = pending.writer.send(static_cast<Http::Code>(reply.status), reply.body);
+  if (pending.persistence == Persistence::Close && peer) {
+    // Pistache 0.0.5 says "Connection: close" but keeps the socket until the keep-alive timeout.
+    // Half-close once the reply is written: the client reads it, then EOF, and closes; Pistache
+    // then sees the EOF and drops the connection.
+    sent.then([peer](ssize_t) { ::shutdown(peer->fd(), SHUT_WR); },
+              Pistache::Async::IgnoreException);
+  }
 }
 
 class RouterHandler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(RouterHandler)
 
-  explicit RouterHandler(std::shared_ptr<const Router> router) : router_(std::move(router)) {}
+  RouterHandler(std::shared_ptr<const Router> router, ReplyObserver observer)
+      : router_(std::move(router)), observer_(std::move(observer)) {}
 
   void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
+    auto pending = std::make_shared<PendingResponse>(std::move(response), persistenceOf(request),
+                                                     request.resource());
+    Respond respond = [pending, observer = observer_](HttpReply reply) {
+      if (pending->answered.exchange(true)) {
+        return;  // the first answer wins
+      }
+      try {
+        send(*pending, reply);
+      } catch (const std::exception& e) {
+        // The connection is gone; nothing left to tell the client.
+        log::debug("http", std::string("reply not sent: ") + oneLine(e.what()));
+      }
+      if (observer) {
+        observer(pending->path, reply.status);
+      }
+    };
     try {
       const auto& query = request.query();
       HttpRequest view{Http::methodString(request.method()), request.resource(), request.body(),
                        [&query](const std::string& name) { return query.get(name); }};
-      send(request, response, router_->dispatch(view));
+      router_->dispatch(view, respond);
     } catch (const std::exception& e) {
       log::error("http", std::string("request failed: ") + oneLine(e.what()));
-      try {
-        send(request, response, textReply(500, "internal error"));
-      } catch (const std::exception&) {
-        // The connection is gone; nothing left to tell the client.
-      }
+      respond(textReply(500, "internal error"));
     }
   }
 
   void onTimeout(const Http::Request& /*request*/, Http::ResponseWriter response) override {
     try {
-      response.headers().add<ContentTypeHeader>(std::string(kTextPlain));
+      response.headers().add<ContentTypeHeader>(std::string(http::kTextPlain));
       response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
       response.send(Http::Code::Request_Timeout, "request timeout: headers or body too slow");
     } catch (const std::exception&) {
@@ -90,6 +155,7 @@ class RouterHandler : public Http::Handler {
 
  private:
   std::shared_ptr<const Router> router_;
+  ReplyObserver observer_;
 };
 
 }  // namespace
@@ -111,7 +177,7 @@ Status HttpServer::start() {
                     .bodyTimeout(options_.body_timeout)
                     .keepaliveTimeout(options_.keepalive_timeout);
     endpoint_->init(opts);
-    endpoint_->setHandler(Http::make_handler<RouterHandler>(router_));
+    endpoint_->setHandler(Http::make_handler<RouterHandler>(router_, options_.on_reply));
     endpoint_->serveThreaded();
     running_ = true;
     return Status::ok();
@@ -138,9 +204,9 @@ void HttpServer::shutdown() {
   endpoint_.reset();  // joins Pistache's threads
 }
 
-}  // namespace fibdns::http
+}  // namespace fibdns::server
 
-namespace fibdns::http {
+namespace fibdns::server {
 
 void blockTerminationSignals() {
   sigset_t signals;
@@ -162,4 +228,4 @@ int waitForTerminationSignal() {
   return received;
 }
 
-}  // namespace fibdns::http
+}  // namespace fibdns::server

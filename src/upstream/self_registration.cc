@@ -1,16 +1,19 @@
-#include "fibdns/http/self_registration.h"
+#include "fibdns/upstream/self_registration.h"
 
 #include <algorithm>
+#include <future>
+#include <memory>
 #include <utility>
 
 #include "fibdns/common/logging.h"
 #include "fibdns/dns/ipv4.h"
 #include "fibdns/dns/name.h"
-#include "fibdns/http/host_resolver.h"
+#include "fibdns/upstream/host_resolver.h"
 
-namespace fibdns::http {
+namespace fibdns::upstream {
 
-SelfRegistration::SelfRegistration(const Registrar& registrar, SelfRegistrationOptions options)
+SelfRegistration::SelfRegistration(const http::Registrar& registrar,
+                                   SelfRegistrationOptions options)
     : registrar_(registrar), options_(std::move(options)) {}
 
 SelfRegistration::~SelfRegistration() { stop(); }
@@ -31,7 +34,7 @@ void SelfRegistration::stop() {
 }
 
 Status SelfRegistration::attempt() const {
-  auto as_ip = resolveIpv4(options_.as_host);
+  auto as_ip = resolveAddress(options_.as_host);
   if (!as_ip) {
     return as_ip.status();
   }
@@ -52,12 +55,16 @@ Status SelfRegistration::attempt() const {
     return name.status();
   }
   const dns::ARecord record{*name, *address, options_.ttl};
-  if (Status status = registrar_.registerRecord(net::AsEndpoint{*as_ip, options_.as_port}, record);
-      !status.isOk()) {
+  // The Registrar answers on its own thread; this thread has nothing else to do meanwhile.
+  auto outcome = std::make_shared<std::promise<Status>>();
+  std::future<Status> answered = outcome->get_future();
+  registrar_.registerRecord(net::AsEndpoint{*as_ip, options_.as_port}, record,
+                            [outcome](Status status) { outcome->set_value(std::move(status)); });
+  if (Status status = answered.get(); !status.isOk()) {
     return status;
   }
   log::info("fs", "registered " + record.name + " A " + ip + " ttl " + std::to_string(record.ttl) +
-                      " with the AS at " + *as_ip + ":" + std::to_string(options_.as_port));
+                      " with the AS at " + net::describe({*as_ip, options_.as_port}));
   return Status::ok();
 }
 
@@ -79,4 +86,4 @@ void SelfRegistration::run() {
   }
 }
 
-}  // namespace fibdns::http
+}  // namespace fibdns::upstream

@@ -1,4 +1,4 @@
-#include "fibdns/http/host_resolver.h"
+#include "fibdns/upstream/host_resolver.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -10,16 +10,16 @@
 #include <cstring>
 #include <memory>
 
-#include "fibdns/dns/ipv4.h"
+#include "fibdns/common/allow_list.h"
 
-namespace fibdns::http {
+namespace fibdns::upstream {
 
-Result<std::string> resolveIpv4(std::string_view host) {
-  if (dns::parseIpv4(host)) {
-    return std::string(host);
+Result<std::string> resolveAddress(std::string_view host) {
+  if (auto literal = IpAddress::parse(host)) {
+    return literal->toString();
   }
   addrinfo hints{};
-  hints.ai_family = AF_INET;
+  hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
   addrinfo* found = nullptr;
   const std::string name(host);
@@ -28,13 +28,11 @@ Result<std::string> resolveIpv4(std::string_view host) {
     return invalidArgument("cannot resolve host '" + name + "': " + ::gai_strerror(rc));
   }
   const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owner(found, &::freeaddrinfo);
-  sockaddr_in address{};
-  std::memcpy(&address, found->ai_addr, sizeof address);
-  char text[INET_ADDRSTRLEN] = {};
-  if (::inet_ntop(AF_INET, &address.sin_addr, text, sizeof text) == nullptr) {
+  auto address = IpAddress::fromSockaddr(found->ai_addr);
+  if (!address) {
     return invalidArgument("cannot resolve host '" + name + "'");
   }
-  return std::string(text);
+  return address->toString();
 }
 
 Result<std::string> sourceAddressTowards(const std::string& ip, std::uint16_t port) {
@@ -63,4 +61,4 @@ Result<std::string> sourceAddressTowards(const std::string& ip, std::uint16_t po
   return std::string(text);
 }
 
-}  // namespace fibdns::http
+}  // namespace fibdns::upstream

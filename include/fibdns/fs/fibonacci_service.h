@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@ struct FibonacciServiceOptions {
 
 /// The FS's request handling, without HTTP plumbing: the Pistache adapter hands over decoded
 /// inputs and sends back the HttpReply. Thread-safe (const; the Registrar is thread-safe).
+/// Lives in its own library (fibdns_fs) because it links GMP, which the US must not.
 class FibonacciService {
  public:
   FibonacciService(const Registrar& registrar, FibonacciServiceOptions options)
@@ -28,10 +30,11 @@ class FibonacciService {
   /// decimal text, or 400 naming the rule broken.
   HttpReply fibonacci(const std::optional<std::string>& raw_number) const;
 
-  /// PUT /register with a JSON body: 201 when the AS accepted the registration, 400 for a bad
-  /// body, 413 for a body over max_body, 502 when the AS refused (with its reason) or answered
-  /// nonsense, 504 when it did not answer.
-  HttpReply registerName(std::string_view body) const;
+  /// PUT /register with a JSON body, answered through `respond` (exactly once, possibly later and
+  /// on the Registrar's thread): 201 when the AS accepted the registration, 400 for a bad body,
+  /// 403 when as_ip is outside the allowed upstream ranges, 413 for a body over max_body, 502
+  /// when the AS refused (with its reason) or answered nonsense, 504 when it did not answer.
+  void registerName(std::string_view body, std::function<void(HttpReply)> respond) const;
 
   const FibonacciServiceOptions& options() const { return options_; }
 

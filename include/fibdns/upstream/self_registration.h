@@ -9,12 +9,12 @@
 
 #include "fibdns/http/registrar.h"
 
-namespace fibdns::http {
+namespace fibdns::upstream {
 
 struct SelfRegistrationOptions {
   std::string name;     // the FS's host name
   std::string ip;       // a dotted quad, or "auto": the local address that routes to the AS
-  std::string as_host;  // the AS: a dotted quad or a host name
+  std::string as_host;  // the AS: an IPv4 or IPv6 literal, or a host name
   std::uint16_t as_port = 53533;
   std::uint32_t ttl = 10;
   std::chrono::milliseconds first_delay{500};  // back-off: doubles after each failure...
@@ -23,11 +23,12 @@ struct SelfRegistrationOptions {
 
 /// The FS's optional start-up registration (container setups): a background thread that
 /// registers `name` with the AS, retrying with back-off until the AS answers "Registration
-/// Succeeded!", logging each failure. stop() (or the destructor) ends it promptly: at most one
-/// in-flight UDP exchange (its timeout) later.
+/// Succeeded!", logging each failure. The thread blocks (on the system resolver, and on the
+/// asynchronous Registrar's answer): it serves no one else. stop() (or the destructor) ends it
+/// promptly: at most one in-flight exchange (its timeouts) later.
 class SelfRegistration {
  public:
-  SelfRegistration(const Registrar& registrar, SelfRegistrationOptions options);
+  SelfRegistration(const http::Registrar& registrar, SelfRegistrationOptions options);
   ~SelfRegistration();
   SelfRegistration(const SelfRegistration&) = delete;
   SelfRegistration& operator=(const SelfRegistration&) = delete;
@@ -40,7 +41,7 @@ class SelfRegistration {
   /// One attempt: resolve the AS, pick the address, register. Ok on success.
   Status attempt() const;
 
-  const Registrar& registrar_;
+  const http::Registrar& registrar_;
   SelfRegistrationOptions options_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -48,4 +49,4 @@ class SelfRegistration {
   std::thread thread_;
 };
 
-}  // namespace fibdns::http
+}  // namespace fibdns::upstream
