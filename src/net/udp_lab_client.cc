@@ -13,6 +13,7 @@
 #include <string>
 
 #include "dns/ascii.h"
+#include "fibdns/common/allow_list.h"
 
 namespace fibdns::net {
 namespace {

@@ -88,6 +88,10 @@ struct UpstreamLoop::Impl {
   std::set<std::pair<Clock::time_point, int>> deadlines;
 
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers;
+  // Finished easy handles, reset and kept for the next GET: creating one per request costs more
+  // than the request itself on loopback. Connections live in the multi handle's cache anyway.
+  std::vector<CURL*> idle_easy;
+  static constexpr std::size_t kMaxIdleEasy = 256;
   std::unordered_map<int, std::uint32_t> curl_fds;  // fd -> events registered
   bool curl_timer_armed = false;
   Clock::time_point curl_deadline;
@@ -96,6 +100,9 @@ struct UpstreamLoop::Impl {
   std::size_t lookups = 0;
 
   ~Impl() {
+    for (CURL* easy : idle_easy) {
+      curl_easy_cleanup(easy);
+    }
     if (channel != nullptr) {
       ares_destroy(channel);
     }
@@ -301,11 +308,29 @@ struct UpstreamLoop::Impl {
       transfers.erase(found);
       Result<HttpGetResponse> result = finishTransfer(*transfer, code);
       curl_multi_remove_handle(multi, easy);
-      curl_easy_cleanup(easy);
+      releaseEasy(easy);
       complete([done = std::move(transfer->done), result = std::move(result)]() mutable {
         done(std::move(result));
       });
     }
+  }
+
+  CURL* acquireEasy() {
+    if (idle_easy.empty()) {
+      return curl_easy_init();
+    }
+    CURL* easy = idle_easy.back();
+    idle_easy.pop_back();
+    return easy;
+  }
+
+  void releaseEasy(CURL* easy) {
+    if (idle_easy.size() >= kMaxIdleEasy) {
+      curl_easy_cleanup(easy);
+      return;
+    }
+    curl_easy_reset(easy);  // every option back to its default; the next GET sets its own
+    idle_easy.push_back(easy);
   }
 
   static Result<HttpGetResponse> finishTransfer(Transfer& transfer, CURLcode code) {
@@ -653,7 +678,7 @@ void UpstreamLoop::exchangeUdp(const net::AsEndpoint& peer, std::string request,
 void UpstreamLoop::httpGet(const std::string& url, HttpGetOptions options,
                            std::function<void(Result<HttpGetResponse>)> done) {
   Impl& impl = *impl_;
-  CURL* easy = curl_easy_init();
+  CURL* easy = impl.acquireEasy();
   if (easy == nullptr) {
     impl.complete([done = std::move(done)] { done(internalError("curl_easy_init failed")); });
     return;

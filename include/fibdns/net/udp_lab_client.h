@@ -7,7 +7,6 @@
 #include <string>
 #include <string_view>
 
-#include "fibdns/common/allow_list.h"
 #include "fibdns/common/result.h"
 #include "fibdns/dns/a_record.h"
 #include "fibdns/dns/lab_codec.h"

@@ -165,8 +165,8 @@ TEST(UdpLabClient, TalksToAnAsOnIpv6Loopback) {
     char buffer[2048];
     sockaddr_in6 peer{};
     socklen_t peer_length = sizeof peer;
-    const ssize_t n = ::recvfrom(fd, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&peer),
-                                 &peer_length);
+    const ssize_t n =
+        ::recvfrom(fd, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&peer), &peer_length);
     if (n > 0) {
       seen.assign(buffer, static_cast<std::size_t>(n));
       const std::string answer = "TYPE=A\nNAME=six.example\nVALUE=10.6.6.6\nTTL=60\n";
