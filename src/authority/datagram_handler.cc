@@ -11,7 +11,7 @@ namespace fibdns::authority {
 
 std::string describeAddress(const security::IpAddress& address) {
   char text[INET6_ADDRSTRLEN] = {};
-  ::inet_ntop(address.isV4() ? AF_INET : AF_INET6, address.bytes().data(), text, sizeof text);
+  ::inet_ntop(address.isV4() ? AF_INET : AF_INET6, address.octets().data(), text, sizeof text);
   return text;
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,14 +16,17 @@
 #include "fibdns/authority/dns_request_handler.h"
 #include "fibdns/authority/dns_responder.h"
 #include "fibdns/authority/record_cache.h"
+#include "fibdns/common/allow_list.h"
 #include "fibdns/common/flags.h"
 #include "fibdns/common/logging.h"
 #include "fibdns/dns/lab_codec.h"
+#include "fibdns/engine/notifier.h"
 #include "fibdns/engine/snapshot_publisher.h"
 #include "fibdns/engine/socket_address.h"
 #include "fibdns/engine/tcp_service.h"
 #include "fibdns/engine/udp_worker.h"
 #include "fibdns/engine/writer.h"
+#include "fibdns/metrics/metrics_http_server.h"
 #include "fibdns/net/udp_lab_client.h"
 #include "fibdns/security/dns_cookie.h"
 #include "fibdns/security/response_rate_limiter.h"
@@ -51,6 +55,11 @@ struct AuthoritativeServerConfig {
   std::size_t max_records = 1'000'000;
   std::string tsig_keyfile;
   std::string allow_update;
+  std::string allow_register{fibdns::kLoopbackAndPrivateRanges};
+  std::string allow_transfer = "127.0.0.0/8,::1/128";
+  std::vector<engine::SocketAddress> notify;
+  std::size_t ixfr_history = 10000;
+  std::optional<metrics::ListenAddress> metrics;
   std::uint32_t rrl_rate = 0;
   std::uint32_t rrl_slip = 2;
   std::size_t tcp_max_connections = 256;
@@ -70,6 +79,70 @@ std::vector<std::string> splitList(std::string_view text) {
     text.remove_prefix(comma + 1);
   }
   return items;
+}
+
+// "--allow-update"/"--allow-transfer": TSIG key names and CIDRs, as security::UpdateAcl takes
+// them (the CIDRs through the one allow-list matcher).
+Result<security::UpdateAcl> aclFrom(std::string_view text, std::string_view flag) {
+  auto entries = security::splitAllowUpdateList(text);
+  if (!entries) {
+    return entries.status();
+  }
+  security::UpdateAcl::SourcePredicate source_allowed;
+  if (!entries->addresses.empty()) {
+    std::string joined;
+    for (const std::string& address : entries->addresses) {
+      joined += (joined.empty() ? "" : ",") + address;
+    }
+    auto list = AllowList::parse(joined);
+    if (!list) {
+      return invalidArgument(std::string(flag) + ": " + list.status().message());
+    }
+    source_allowed = [list = std::move(*list)](const IpAddress& source) {
+      return list.allows(source);
+    };
+  }
+  return security::UpdateAcl(std::move(entries->key_names), std::move(source_allowed));
+}
+
+// "192.0.2.1,192.0.2.2:5353,[2001:db8::1]:53,::1" -> addresses (port 53 when none is given).
+Result<std::vector<engine::SocketAddress>> parseNotifyTargets(std::string_view text) {
+  std::vector<engine::SocketAddress> targets;
+  for (const std::string& item : splitList(text)) {
+    std::string ip = item;
+    std::uint16_t port = 53;
+    const std::size_t last_colon = item.rfind(':');
+    if (!item.empty() && item.front() == '[') {
+      const std::size_t close = item.find(']');
+      if (close == std::string::npos) {
+        return invalidArgument("--notify: bad address '" + item + "'");
+      }
+      ip = item.substr(1, close - 1);
+      if (close + 1 < item.size()) {
+        if (item[close + 1] != ':') {
+          return invalidArgument("--notify: bad address '" + item + "'");
+        }
+        auto parsed = flags::parsePort(item.substr(close + 2));
+        if (!parsed) {
+          return invalidArgument("--notify: " + parsed.status().message());
+        }
+        port = *parsed;
+      }
+    } else if (last_colon != std::string::npos && item.find(':') == last_colon) {
+      ip = item.substr(0, last_colon);  // IPv4:PORT (an IPv6 literal has several colons)
+      auto parsed = flags::parsePort(item.substr(last_colon + 1));
+      if (!parsed) {
+        return invalidArgument("--notify: " + parsed.status().message());
+      }
+      port = *parsed;
+    }
+    auto address = engine::SocketAddress::fromIp(ip, port);
+    if (!address) {
+      return invalidArgument("--notify: " + address.status().message());
+    }
+    targets.push_back(*address);
+  }
+  return targets;
 }
 
 std::string cpuCount() {
@@ -154,7 +227,47 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
        "TSIG key names (and CIDRs) allowed to send DNS UPDATE; default: no one", "",
        [&](std::string_view value) -> Status {
          config.allow_update = std::string(value);
-         return security::splitAllowUpdateList(value).status();
+         return aclFrom(value, "--allow-update").status();
+       }},
+      {"allow-register", "FIBDNS_AS_ALLOW_REGISTER", "CIDRS",
+       "comma-separated IPv4/IPv6 CIDRs that may register over the lab protocol",
+       std::string(fibdns::kLoopbackAndPrivateRanges),
+       [&](std::string_view value) -> Status {
+         config.allow_register = std::string(value);
+         return AllowList::parse(value).status();
+       }},
+      {"allow-transfer", "FIBDNS_AS_ALLOW_TRANSFER", "LIST",
+       "CIDRs and TSIG key names that may transfer the zones (AXFR/IXFR)", "127.0.0.0/8,::1/128",
+       [&](std::string_view value) -> Status {
+         config.allow_transfer = std::string(value);
+         return aclFrom(value, "--allow-transfer").status();
+       }},
+      {"notify", "FIBDNS_AS_NOTIFY", "ADDRS",
+       "secondaries to NOTIFY after each change: ADDR or ADDR:PORT, IPv6 as [ADDR]:PORT", "",
+       [&](std::string_view value) -> Status {
+         auto targets = parseNotifyTargets(value);
+         if (!targets) {
+           return targets.status();
+         }
+         config.notify = std::move(*targets);
+         return Status::ok();
+       }},
+      flags::unsignedOption("ixfr-history", "FIBDNS_AS_IXFR_HISTORY", "N",
+                            "changes kept in the IXFR journal; 0: none (transfers are whole zones)",
+                            "10000", 0, 10000000, config.ixfr_history),
+      {"metrics", "FIBDNS_AS_METRICS", "ADDR:PORT",
+       "serve Prometheus metrics at http://ADDR:PORT/metrics; empty: off", "",
+       [&](std::string_view value) -> Status {
+         if (value.empty()) {
+           config.metrics.reset();
+           return Status::ok();
+         }
+         auto listen = metrics::ListenAddress::parse(value);
+         if (!listen) {
+           return listen.status();
+         }
+         config.metrics = *listen;
+         return Status::ok();
        }},
       flags::unsignedOption("rrl-rate", "FIBDNS_AS_RRL_RATE", "N",
                             "UDP responses per second per client network (/24, /56) and answer "
@@ -178,6 +291,23 @@ std::vector<flags::Option> optionTable(AuthoritativeServerConfig& config) {
       flags::switchOption("health-check",
                           "ask the AS on --bind/--port for a record and exit 0 if it answers",
                           config.health_check),
+  };
+}
+
+// The IXFR journal, read on the TCP thread through a connection of its own (opened there, on
+// first use). Without one (":memory:", a journal-less store), IXFR answers the whole zone.
+authority::JournalReader journalReader(const std::string& db_path) {
+  auto reader = std::make_shared<std::unique_ptr<storage::SqliteRecordRepository::JournalReader>>();
+  return [db_path, reader](std::uint32_t from,
+                           std::uint32_t to) -> Result<std::vector<transfer::ChangeSet>> {
+    if (*reader == nullptr) {
+      auto opened = storage::SqliteRecordRepository::JournalReader::open(db_path);
+      if (!opened) {
+        return opened.status();
+      }
+      *reader = std::move(*opened);
+    }
+    return (*reader)->readChain(from, to);
   };
 }
 
@@ -271,12 +401,11 @@ int main(int argc, char** argv) {
     }
     keyring = std::move(*parsed);
   }
-  auto update_entries = security::splitAllowUpdateList(config.allow_update);
-  if (!update_entries) {  // checked when parsed; kept for the types
-    log::error("as", "bad --allow-update: " + update_entries.status().message());
-    return 2;
-  }
-  const security::UpdateAcl update_acl(update_entries->key_names, {});
+  // The lists were checked when parsed.
+  const security::UpdateAcl update_acl = aclFrom(config.allow_update, "--allow-update").value();
+  const security::UpdateAcl transfer_acl =
+      aclFrom(config.allow_transfer, "--allow-transfer").value();
+  const AllowList register_allowed = AllowList::parse(config.allow_register).value();
   auto cookie_secret = security::ServerCookies::randomSecret();
   if (!cookie_secret) {
     log::error("as", "cannot make a DNS cookie secret: " + cookie_secret.status().message());
@@ -284,7 +413,7 @@ int main(int argc, char** argv) {
   }
   const security::ServerCookies cookies(*cookie_secret);
   const authority::DnsRequestHandler dns_handler(*responder, config.zone,
-                                                 {&keyring, &cookies, &update_acl});
+                                                 {&keyring, &cookies, &update_acl, &transfer_acl});
 
   // Block the stop signals before any thread starts (threads inherit the mask); main waits for
   // them with sigwait: no work in signal handlers.
@@ -301,6 +430,7 @@ int main(int argc, char** argv) {
   // The writer retries a locked database itself (until each registration's deadline), so that
   // it can take in new requests and fail expired ones meanwhile: SQLite's own wait stays short.
   store_options.busy_timeout = std::chrono::milliseconds(100);
+  store_options.ixfr_history = config.ixfr_history;
   auto repository = storage::SqliteRecordRepository::open(config.db_path, store_options);
   if (!repository) {
     log::error("as",
@@ -337,8 +467,12 @@ int main(int argc, char** argv) {
                                  : static_cast<std::uint32_t>(
                                        (config.rrl_rate + config.threads - 1) / config.threads);
   rrl.slip = config.rrl_slip;
-  auto workers = bindWorkers(config, {dns_handler, publisher, writer, config.write_timeout, {},
-                                      config.max_records, rrl, refusals});
+  auto workers = bindWorkers(
+      config, {dns_handler, publisher, writer, config.write_timeout,
+               [&register_allowed](const IpAddress& source) {
+                 return register_allowed.allows(source);
+               },
+               config.max_records, rrl, refusals});
   if (!workers) {
     log::error("as", workers.status().message());
     return EXIT_FAILURE;
@@ -355,9 +489,21 @@ int main(int argc, char** argv) {
   }
   engine::TcpService tcp(std::move(tcp_servers),
                          engine::TcpService::answerWith(dns_handler, writer, config.write_timeout,
-                                                        config.max_records, refusals),
+                                                        config.max_records, refusals,
+                                                        journalReader(config.db_path)),
                          publisher);
 
+  std::unique_ptr<engine::Notifier> notifier;
+  if (!config.notify.empty()) {
+    auto created = engine::Notifier::create(config.notify, config.zone);
+    if (!created) {
+      log::error("as", created.status().message());
+      return EXIT_FAILURE;
+    }
+    notifier = std::move(*created);
+    writer.onCommit([&notifier](std::uint32_t serial) { notifier->changed(serial); });
+    notifier->start();
+  }
   writer.start();
   for (auto& worker : *workers) {
     worker->start();
@@ -387,6 +533,9 @@ int main(int argc, char** argv) {
   }
   tcp.stop();
   writer.stop();
+  if (notifier) {
+    notifier->stop();
+  }
   workers->clear();
   (*repository).reset();  // closes the database (checkpoints the WAL) before we say so
   log::info("as", "stopped; database closed");

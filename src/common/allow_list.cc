@@ -109,6 +109,22 @@ Result<IpAddress> IpAddress::fromSockaddr(const sockaddr* address) {
                          std::to_string(address->sa_family) + ")");
 }
 
+IpAddress IpAddress::v4(std::array<std::uint8_t, 4> octets) {
+  IpAddress address;
+  std::memcpy(address.bytes_.data(), octets.data(), 4);
+  return address;
+}
+
+IpAddress IpAddress::v6(std::array<std::uint8_t, 16> octets) {
+  if (std::memcmp(octets.data(), kIpv4MappedPrefix.data(), kIpv4MappedPrefix.size()) == 0) {
+    return v4({octets[12], octets[13], octets[14], octets[15]});
+  }
+  IpAddress address;
+  address.family_ = Family::V6;
+  address.bytes_ = octets;
+  return address;
+}
+
 IpAddress IpAddress::v4(std::uint32_t host_order) {
   IpAddress address;
   address.bytes_[0] = static_cast<std::uint8_t>(host_order >> 24U);

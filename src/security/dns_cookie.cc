@@ -21,7 +21,7 @@ std::optional<Hash> cookieHash(const ServerCookies::Secret& secret,
                                std::span<const std::uint8_t> client_cookie,
                                std::span<const std::uint8_t> header, const IpAddress& client) {
   Hash hash{};
-  if (!detail::siphash24(secret, {client_cookie, header, client.bytes()}, hash)) {
+  if (!detail::siphash24(secret, {client_cookie, header, client.octets()}, hash)) {
     return std::nullopt;
   }
   return hash;

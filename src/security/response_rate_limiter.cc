@@ -63,7 +63,7 @@ std::array<std::uint8_t, ResponseRateLimiter::kKeySize> ResponseRateLimiter::key
   std::array<std::uint8_t, kKeySize> key{};
   key[0] = source.isV4() ? 4 : 6;
   key[1] = static_cast<std::uint8_t>(response_class);
-  const auto bytes = source.bytes();
+  const auto bytes = source.octets();
   std::size_t bits = source.isV4() ? config_.ipv4_prefix_length : config_.ipv6_prefix_length;
   for (std::size_t i = 0; i < bytes.size() && bits > 0; ++i) {
     const std::size_t take = bits < 8 ? bits : 8;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <span>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,6 +29,16 @@ class IpAddress {
   /// family or a null pointer.
   static Result<IpAddress> fromSockaddr(const sockaddr* address);
   static IpAddress v4(std::uint32_t host_order);
+  /// From the 4 bytes of sin_addr / the 16 of sin6_addr (network order); an IPv4-mapped IPv6
+  /// address becomes the IPv4 address.
+  static IpAddress v4(std::array<std::uint8_t, 4> octets);
+  static IpAddress v6(std::array<std::uint8_t, 16> octets);
+
+  bool isV4() const { return family_ == Family::V4; }
+  /// The meaningful bytes, network order: 4 for V4, 16 for V6 (what RRL, cookies and logs key on).
+  std::span<const std::uint8_t> octets() const {
+    return {bytes_.data(), family_ == Family::V4 ? 4U : 16U};
+  }
 
   Family family() const { return family_; }
   /// 4 meaningful bytes for V4, 16 for V6, network order.
