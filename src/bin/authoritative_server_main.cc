@@ -3,6 +3,7 @@
 // TCP service) and starts them until SIGTERM/SIGINT, when it drains them in order.
 #include <signal.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -26,6 +27,8 @@
 #include "fibdns/engine/tcp_service.h"
 #include "fibdns/engine/udp_worker.h"
 #include "fibdns/engine/writer.h"
+#include "fibdns/metrics/authoritative_server_metrics.h"
+#include "fibdns/metrics/exposition.h"
 #include "fibdns/metrics/metrics_http_server.h"
 #include "fibdns/net/udp_lab_client.h"
 #include "fibdns/security/dns_cookie.h"
@@ -459,6 +462,16 @@ int main(int argc, char** argv) {
                         {config.write_queue, std::chrono::milliseconds(1000),
                          std::chrono::milliseconds(20)});
 
+  // Metrics: the series exist whether or not --metrics serves them (an atomic add each).
+  metrics::Exposition exposition("as");
+  std::atomic<std::uint32_t> published_records{0};
+  std::atomic<std::uint32_t> published_serial{0};
+  metrics::AuthoritativeServerMetrics as_metrics(
+      exposition, [&] { return static_cast<double>(published_records.load()); },
+      [&] { return static_cast<double>(published_serial.load()); });
+  writer.setMetrics(&as_metrics);
+  published_records = static_cast<std::uint32_t>(publisher.current()->size());
+  published_serial = publisher.current()->serial();
   engine::RefusalLog refusals;
   security::RrlConfig rrl;
   // Each worker limits its own share: one client's datagrams spread over the workers.
@@ -472,7 +485,7 @@ int main(int argc, char** argv) {
                [&register_allowed](const IpAddress& source) {
                  return register_allowed.allows(source);
                },
-               config.max_records, rrl, refusals});
+               config.max_records, rrl, refusals, &as_metrics});
   if (!workers) {
     log::error("as", workers.status().message());
     return EXIT_FAILURE;
@@ -490,7 +503,7 @@ int main(int argc, char** argv) {
   engine::TcpService tcp(std::move(tcp_servers),
                          engine::TcpService::answerWith(dns_handler, writer, config.write_timeout,
                                                         config.max_records, refusals,
-                                                        journalReader(config.db_path)),
+                                                        journalReader(config.db_path), &as_metrics),
                          publisher);
 
   std::unique_ptr<engine::Notifier> notifier;
@@ -501,8 +514,24 @@ int main(int argc, char** argv) {
       return EXIT_FAILURE;
     }
     notifier = std::move(*created);
-    writer.onCommit([&notifier](std::uint32_t serial) { notifier->changed(serial); });
     notifier->start();
+  }
+  writer.onCommit([&](std::uint32_t serial) {
+    published_serial = serial;
+    published_records = static_cast<std::uint32_t>(publisher.current()->size());
+    if (notifier) {
+      notifier->changed(serial);
+    }
+  });
+  std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
+  if (config.metrics) {
+    metrics_server = std::make_unique<metrics::MetricsHttpServer>(
+        [&exposition] { return exposition.render(); },
+        metrics::MetricsHttpServerOptions{*config.metrics});
+    if (const Status started = metrics_server->start(); !started.isOk()) {
+      log::error("as", "--metrics: " + started.message());
+      return EXIT_FAILURE;
+    }
   }
   writer.start();
   for (auto& worker : *workers) {
@@ -535,6 +564,9 @@ int main(int argc, char** argv) {
   writer.stop();
   if (notifier) {
     notifier->stop();
+  }
+  if (metrics_server) {
+    metrics_server->stop();
   }
   workers->clear();
   (*repository).reset();  // closes the database (checkpoints the WAL) before we say so

@@ -28,9 +28,10 @@ TcpService::Handler TcpService::respondWith(const authority::DnsResponder& respo
 TcpService::Handler TcpService::answerWith(const authority::DnsRequestHandler& dns,
                                            Writer& writer, std::chrono::milliseconds write_timeout,
                                            std::size_t max_records, RefusalLog& refusals,
-                                           authority::JournalReader journal) {
+                                           authority::JournalReader journal,
+                                           metrics::AuthoritativeServerMetrics* metrics) {
   auto buffer = std::make_shared<std::vector<std::uint8_t>>(authority::DnsResponder::kMaxTcpMessage);
-  return [&dns, &writer, &refusals, write_timeout, max_records, buffer,
+  return [&dns, &writer, &refusals, write_timeout, max_records, buffer, metrics,
           journal = std::move(journal)](std::span<const std::uint8_t> message,
                                         const authority::RecordCache& zone,
                                         TcpServer::Reply& reply, const Deliver& deliver) {
@@ -64,6 +65,9 @@ TcpService::Handler TcpService::answerWith(const authority::DnsRequestHandler& d
       return;
     }
     if (outcome.reply) {
+      if (metrics != nullptr && *outcome.reply >= 4) {
+        metrics->dnsQuery(metrics::DnsTransport::Tcp, (*buffer)[3] & 0x0Fu).Increment();
+      }
       reply.send(std::span<const std::uint8_t>(buffer->data(), *outcome.reply));
     }
   };

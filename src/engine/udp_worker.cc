@@ -105,7 +105,8 @@ bool UdpWorker::submitRegistration(dns::ARecord record, const SocketAddress& pee
       std::move(record), SteadyClock::now() + context_.write_timeout, context_.max_records,
       [fd = fd_, peer](const std::string& reply) {
         sendTo(fd, reply.data(), reply.size(), peer);
-      }));
+      },
+      context_.metrics));
 }
 
 bool UdpWorker::submitUpdate(std::shared_ptr<authority::PendingUpdate> update,
@@ -121,7 +122,8 @@ void UdpWorker::run() {
   SnapshotPublisher::Reader snapshots(context_.publisher);
   authority::DatagramHandler handler(context_.dns, context_.may_register);
   auto limiter = security::ResponseRateLimiter::create(
-      context_.rrl, std::chrono::steady_clock::now().time_since_epoch().count());
+      context_.rrl,
+      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
   const bool rate_limited = limiter.isOk() && limiter->enabled();
   std::size_t drained_batches = 0;
   for (;;) {
@@ -179,7 +181,13 @@ void UdpWorker::run() {
         const bool queued = outcome.registration
                                 ? submitRegistration(std::move(*outcome.registration), peer)
                                 : submitUpdate(std::move(outcome.update), peer);
+        if (context_.metrics != nullptr && outcome.registration) {
+          context_.metrics->labRequest(metrics::LabOutcome::Registration).Increment();
+        }
         if (!queued) {
+          if (context_.metrics != nullptr && !outcome.is_dns) {
+            context_.metrics->registration(metrics::RegistrationOutcome::Busy).Increment();
+          }
           if (outcome.is_dns) {
             replies_[i].clear();  // SERVFAIL would invite a retry storm; the client retries
           } else {
@@ -211,7 +219,32 @@ void UdpWorker::run() {
         }
       }
     }
+    if (context_.metrics != nullptr) {
+      countReplies(count);
+    }
     sendReplies(count);
+  }
+}
+
+void UdpWorker::countReplies(std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string& reply = replies_[i];
+    if (reply.empty()) {
+      continue;
+    }
+    const std::string_view text(reply);
+    if (text.rfind("TYPE=", 0) == 0) {
+      context_.metrics->labRequest(metrics::LabOutcome::Answer).Increment();
+    } else if (text.rfind("NOT FOUND!", 0) == 0) {
+      context_.metrics->labRequest(metrics::LabOutcome::NotFound).Increment();
+    } else if (text.rfind("BAD REQUEST!", 0) == 0 || text.rfind("Registration Failed!", 0) == 0) {
+      context_.metrics->labRequest(metrics::LabOutcome::BadRequest).Increment();
+    } else if (text.rfind("SERVER ERROR!", 0) == 0) {
+      context_.metrics->labRequest(metrics::LabOutcome::ServerError).Increment();
+    } else if (reply.size() >= 4) {
+      context_.metrics->dnsQuery(metrics::DnsTransport::Udp, static_cast<unsigned>(reply[3] & 0x0F))
+          .Increment();
+    }
   }
 }
 

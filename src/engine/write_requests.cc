@@ -29,7 +29,8 @@ std::uint64_t unixSeconds() {
 
 WriteRequest makeRegistrationRequest(dns::ARecord record, SteadyClock::time_point deadline,
                                      std::size_t max_records,
-                                     std::function<void(const std::string& reply)> send) {
+                                     std::function<void(const std::string& reply)> send,
+                                     metrics::AuthoritativeServerMetrics* metrics) {
   WriteRequest request;
   request.deadline = deadline;
   request.plan = [record = std::move(record), max_records](
@@ -42,7 +43,14 @@ WriteRequest makeRegistrationRequest(dns::ARecord record, SteadyClock::time_poin
     }
     return Status::ok();
   };
-  request.done = [send = std::move(send)](const Status& outcome, std::uint32_t /*serial*/) {
+  request.done = [send = std::move(send), metrics](const Status& outcome,
+                                                  std::uint32_t /*serial*/) {
+    if (metrics != nullptr) {
+      metrics
+          ->registration(outcome.isOk() ? metrics::RegistrationOutcome::Succeeded
+                                        : metrics::RegistrationOutcome::Failed)
+          .Increment();
+    }
     send(outcome.code() == StatusCode::FailedPrecondition
              ? dns::lab::encodeRegistrationFailed(outcome.message())
              : authority::LabHandler::registrationReply(outcome));

@@ -146,7 +146,12 @@ void Writer::commitPending() {
     return;
   }
 
+  const auto started = SteadyClock::now();
   Result<authority::CommitResult> committed = repository_.apply(sets_);
+  if (metrics_ != nullptr && committed) {
+    metrics_->commitDuration().Observe(
+        std::chrono::duration<double>(SteadyClock::now() - started).count());
+  }
   if (!committed) {
     if (committed.status().code() == StatusCode::DeadlineExceeded) {
       if (!busy_) {

@@ -90,7 +90,7 @@ class RecordRepository {
 
   // Conveniences over apply() for callers with a single change set.
   Result<CommitResult> commit(std::span<const RecordChange> changes) {
-    const ChangeSet set{{changes.begin(), changes.end()}};
+    const ChangeSet set{{changes.begin(), changes.end()}, {}};
     return apply(std::span<const ChangeSet>(&set, 1));
   }
   Status upsert(const dns::ARecord& record) {

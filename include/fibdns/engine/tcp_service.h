@@ -39,7 +39,8 @@ class TcpService {
   /// `writer` and answered once durable. `dns`, `writer` and `refusals` must outlive it.
   static Handler answerWith(const authority::DnsRequestHandler& dns, Writer& writer,
                             std::chrono::milliseconds write_timeout, std::size_t max_records,
-                            RefusalLog& refusals, authority::JournalReader journal);
+                            RefusalLog& refusals, authority::JournalReader journal,
+                            metrics::AuthoritativeServerMetrics* metrics = nullptr);
 
   /// `publisher` must outlive the service.
   TcpService(std::vector<std::unique_ptr<TcpServer>> servers, Handler handler,

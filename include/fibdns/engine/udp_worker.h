@@ -14,6 +14,7 @@
 #include "fibdns/authority/datagram_handler.h"
 #include "fibdns/authority/dns_request_handler.h"
 #include "fibdns/engine/refusal_log.h"
+#include "fibdns/metrics/authoritative_server_metrics.h"
 #include "fibdns/security/response_rate_limiter.h"
 #include "fibdns/common/result.h"
 #include "fibdns/engine/snapshot_publisher.h"
@@ -47,6 +48,7 @@ class UdpWorker {
     /// Response rate limiting for this worker (its share of the configured rate).
     security::RrlConfig rrl;
     RefusalLog& refusals;
+    metrics::AuthoritativeServerMetrics* metrics = nullptr;  // may be null
   };
 
   /// Binds a UDP socket (SO_REUSEPORT; IPv6 sockets are IPv6-only, so that 0.0.0.0 and :: can
@@ -70,6 +72,7 @@ class UdpWorker {
   UdpWorker(int fd, SocketAddress address, Context context);
   void run();
   void sendReplies(std::size_t count);
+  void countReplies(std::size_t count);  // metrics: the replies of a batch, by kind
   // Queues a lab registration with the writer; false when the queue is full.
   bool submitRegistration(dns::ARecord record, const SocketAddress& peer);
   // Queues an UPDATE with the writer; false when the queue is full.

@@ -9,6 +9,7 @@
 #include "fibdns/authority/dns_request_handler.h"
 #include "fibdns/dns/a_record.h"
 #include "fibdns/engine/writer.h"
+#include "fibdns/metrics/authoritative_server_metrics.h"
 
 namespace fibdns::engine {
 
@@ -18,9 +19,11 @@ namespace fibdns::engine {
 
 /// A lab registration: refused with "record limit reached" when it would add a name beyond
 /// `max_records`; the reply is the lab protocol's ("Registration Succeeded!" once durable).
+/// `metrics` (may be null) counts the outcome.
 WriteRequest makeRegistrationRequest(dns::ARecord record, SteadyClock::time_point deadline,
                                      std::size_t max_records,
-                                     std::function<void(const std::string& reply)> send);
+                                     std::function<void(const std::string& reply)> send,
+                                     metrics::AuthoritativeServerMetrics* metrics = nullptr);
 
 /// A DNS UPDATE (RFC 2136): planned on the writer thread against the newest records (so its
 /// prerequisites hold at commit time), its own serial step, REFUSED when it would add names

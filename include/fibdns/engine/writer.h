@@ -13,6 +13,7 @@
 #include "fibdns/authority/record_repository.h"
 #include "fibdns/common/result.h"
 #include "fibdns/engine/snapshot_publisher.h"
+#include "fibdns/metrics/authoritative_server_metrics.h"
 
 namespace fibdns::engine {
 
@@ -76,6 +77,9 @@ class Writer {
     on_commit_ = std::move(listener);
   }
 
+  /// Where commit latencies go (may stay null). Set before start().
+  void setMetrics(metrics::AuthoritativeServerMetrics* metrics) { metrics_ = metrics; }
+
   void start();
   /// Queues a request from any thread. False when the queue is full or the writer is stopping:
   /// the request is not taken (its `done` is never called) and the caller answers "busy".
@@ -95,6 +99,7 @@ class Writer {
   Options options_;
   Clock clock_;
   std::function<void(std::uint32_t serial)> on_commit_;
+  metrics::AuthoritativeServerMetrics* metrics_ = nullptr;
 
   std::mutex mutex_;
   std::condition_variable wake_;

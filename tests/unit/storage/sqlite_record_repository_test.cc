@@ -461,9 +461,10 @@ TEST(SqliteRecordRepository, ApplyRaisesTheSerialOncePerChangeSetThatChangedSome
   const std::uint32_t before = serialOf(*repository);
   const std::vector<authority::ChangeSet> sets = {
       {{authority::RecordChange::upsert(aRecord("a.example", "192.0.2.1", 1)),
-        authority::RecordChange::upsert(aRecord("b.example", "192.0.2.2", 2))}},
-      {{authority::RecordChange::remove("nothing.example")}},  // changes no row: no new serial
-      {{authority::RecordChange::remove("a.example")}},
+        authority::RecordChange::upsert(aRecord("b.example", "192.0.2.2", 2))},
+       {}},
+      {{authority::RecordChange::remove("nothing.example")}, {}},  // no row changes: no serial
+      {{authority::RecordChange::remove("a.example")}, {}},
   };
   Result<authority::CommitResult> committed = repository->apply(sets);
   ASSERT_TRUE(committed.isOk()) << committed.status().message();
