@@ -26,6 +26,7 @@ export FIBDNS_TAG=${FIBDNS_TAG:-latest}
 # Published on loopback, on host ports Docker picks (empty = ephemeral): never collides with a
 # run.sh or another compose project on this machine.
 export FIBDNS_PUBLISH_IP=127.0.0.1 FIBDNS_AS_HOST_PORT="" FIBDNS_FS_HOST_PORT="" FIBDNS_US_HOST_PORT=""
+export FIBDNS_AS_METRICS_HOST_PORT=""
 export FIBDNS_LOG_LEVEL=${FIBDNS_LOG_LEVEL:-info}
 services=(authoritative-server fibonacci-server user-server)
 max_image_bytes=$((100 * 1000 * 1000))
@@ -256,6 +257,7 @@ host_port() {  # host_port SERVICE PORT[/PROTO] -> the published host port
 us_port=$(host_port user-server 8080)
 fs_port=$(host_port fibonacci-server 9090)
 as_port=$(host_port authoritative-server 53533/udp)
+as_metrics_port=$(host_port authoritative-server 9153)
 [ -n "$us_port" ] && [ -n "$fs_port" ] && [ -n "$as_port" ] || die "ports not published"
 log "published: US 127.0.0.1:$us_port, FS 127.0.0.1:$fs_port, AS 127.0.0.1:$as_port/udp"
 pass "compose project $project up, all three healthy"
@@ -301,7 +303,8 @@ phase metrics
 # /healthz, which has its own series). promtool checks the format when the host has it.
 scrape() { curl -sS --max-time 10 "http://127.0.0.1:$1/metrics"; }
 series() { awk -v s="$2" '$1 == s { print $2 }' <<<"$1"; }
-for svc_port in "user-server:$us_port" "fibonacci-server:$fs_port"; do
+for svc_port in "user-server:$us_port" "fibonacci-server:$fs_port" \
+  "authoritative-server:$as_metrics_port"; do
   svc=${svc_port%%:*} port=${svc_port##*:}
   type=$(curl -sS --max-time 10 -o /dev/null -w '%{content_type}' "http://127.0.0.1:$port/metrics")
   [ "$type" = "text/plain; version=0.0.4; charset=utf-8" ] || die "$svc /metrics Content-Type '$type'"
@@ -318,7 +321,13 @@ after=$(scrape "$us_port")
 key='fibdns_user_server_requests_total{code="200",path="/fibonacci"}'
 b=$(series "$before" "$key") a=$(series "$after" "$key")
 [ "$(( ${a:-0} - ${b:-0} ))" -eq 1 ] || die "US $key went from '${b:-}' to '${a:-}', not +1"
-pass "/metrics on the US and FS through the published ports: text format 0.0.4, build info, process metrics, promtool-clean, exact counts"
+before=$(scrape "$as_metrics_port")
+dig +short +time=3 +tries=1 -p "$as_port" @127.0.0.1 fibonacci.com A >/dev/null || die "dig to the AS failed"
+after=$(scrape "$as_metrics_port")
+key='fibdns_authoritative_server_dns_queries_total{rcode="NOERROR",transport="udp"}'
+b=$(series "$before" "$key") a=$(series "$after" "$key")
+[ "$(( ${a:-0} - ${b:-0} ))" -eq 1 ] || die "AS $key went from '${b:-}' to '${a:-}', not +1"
+pass "/metrics on the US, FS and AS through the published ports: text format 0.0.4, build info, process metrics, promtool-clean, exact counts"
 
 phase as-kill
 docker kill -s KILL "$as" >/dev/null
