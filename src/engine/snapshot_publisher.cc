@@ -14,7 +14,12 @@ void SnapshotPublisher::publish(std::shared_ptr<const authority::RecordCache> ne
     previous = std::exchange(current_, std::move(next));
     version_.fetch_add(1, std::memory_order_release);
   }
-  // `previous` is released here, outside the lock: freeing a large snapshot takes time.
+  // Readers take references only from current_, so a retired snapshot whose only reference is
+  // ours can gain no new one: dropping it here frees it on this (the writer's) thread.
+  std::erase_if(retired_, [](const auto& snapshot) { return snapshot.use_count() == 1; });
+  if (previous != nullptr) {
+    retired_.push_back(std::move(previous));
+  }
 }
 
 std::shared_ptr<const authority::RecordCache> SnapshotPublisher::current() const {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "fibdns/authority/record_cache.h"
 
@@ -16,13 +17,16 @@ namespace fibdns::engine {
 /// The hot path of a reader takes no lock: Reader::get() is one atomic load of a version number,
 /// and only when the version moved (once per commit, not per query) does it take the mutex for
 /// the few nanoseconds of a shared_ptr copy. The writer holds the mutex only for that pointer
-/// swap, never while it does I/O. A snapshot is freed by whichever thread drops the last
-/// reference to it.
+/// swap, never while it does I/O. Old snapshots are freed by the writer, not by a query thread:
+/// the publisher keeps a reference to each retired snapshot and drops it in a later publish()
+/// once no reader holds it any more (freeing the shards a commit replaced costs time that a
+/// query must not wait for).
 class SnapshotPublisher {
  public:
   explicit SnapshotPublisher(std::shared_ptr<const authority::RecordCache> initial);
 
-  /// Makes `next` the snapshot readers see from their next get() on. Any thread.
+  /// Makes `next` the snapshot readers see from their next get() on. From one thread (the
+  /// writer), which also frees the retired snapshots no reader holds any more.
   void publish(std::shared_ptr<const authority::RecordCache> next);
 
   /// The newest snapshot (takes the mutex: for rare callers, not for the per-query path).
@@ -44,6 +48,8 @@ class SnapshotPublisher {
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const authority::RecordCache> current_;  // guarded by mutex_
+  // Retired snapshots that readers may still hold (publisher's thread only).
+  std::vector<std::shared_ptr<const authority::RecordCache>> retired_;
   std::atomic<std::uint64_t> version_{1};
 };
 

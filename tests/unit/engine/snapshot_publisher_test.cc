@@ -75,5 +75,19 @@ TEST(SnapshotPublisher, APublishedSnapshotNeverChangesAfterwards) {
   EXPECT_NE(after.find("b.com"), nullptr);
 }
 
+TEST(SnapshotPublisher, RetiredSnapshotsAreFreedByThePublisherNotByAReader) {
+  SnapshotPublisher publisher(std::make_shared<const authority::RecordCache>());
+  SnapshotPublisher::Reader reader(publisher);
+  (void)reader.get();  // the reader holds the first snapshot
+  std::weak_ptr<const authority::RecordCache> first = publisher.current();
+
+  publisher.publish(std::make_shared<const authority::RecordCache>());
+  EXPECT_FALSE(first.expired());  // held by the reader (and retired by the publisher)
+  (void)reader.get();             // the reader moves on: the publisher still holds it...
+  EXPECT_FALSE(first.expired());  // ...so the reader's thread freed nothing
+  publisher.publish(std::make_shared<const authority::RecordCache>());
+  EXPECT_TRUE(first.expired());  // freed by the publisher, on its own thread
+}
+
 }  // namespace
 }  // namespace fibdns::engine
