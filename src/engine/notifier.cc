@@ -13,6 +13,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "engine/event_fd.h"
 #include "fibdns/common/logging.h"
 #include "fibdns/transfer/notify.h"
 #include "fibdns/transfer/notify_scheduler.h"
@@ -66,9 +67,7 @@ void Notifier::stop() {
     return;
   }
   stopping_.store(true);
-  const std::uint64_t one = 1;
-  const ssize_t written = ::write(wake_fd_, &one, sizeof one);
-  (void)written;  // an eventfd write of 1 cannot fail short of overflow
+  detail::signalEventFd(wake_fd_);
   thread_.join();
 }
 
@@ -77,9 +76,7 @@ void Notifier::changed(std::uint32_t serial) {
     const std::lock_guard lock(mutex_);
     pending_serial_ = serial;
   }
-  const std::uint64_t one = 1;
-  const ssize_t written = ::write(wake_fd_, &one, sizeof one);
-  (void)written;
+  detail::signalEventFd(wake_fd_);
 }
 
 void Notifier::run() {
@@ -115,9 +112,7 @@ void Notifier::run() {
     }
     const Clock::time_point now = Clock::now();
     if ((fds[0].revents & POLLIN) != 0) {
-      std::uint64_t count = 0;
-      const ssize_t got = ::read(wake_fd_, &count, sizeof count);
-      (void)got;
+      detail::drainEventFd(wake_fd_);
       std::optional<std::uint32_t> serial;
       {
         const std::lock_guard lock(mutex_);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "engine/event_fd.h"
 #include "fibdns/common/logging.h"
 #include "fibdns/engine/write_requests.h"
 
@@ -95,15 +96,11 @@ void TcpService::deliverLater(std::uint64_t id,
     const std::lock_guard lock(mutex_);
     deliveries_.emplace_back(id, std::move(messages));
   }
-  const std::uint64_t one = 1;
-  const ssize_t written = ::write(wake_fd_, &one, sizeof one);
-  (void)written;  // an eventfd write of 1 cannot fail short of overflow
+  detail::signalEventFd(wake_fd_);
 }
 
 void TcpService::deliverQueued() {
-  std::uint64_t count = 0;
-  const ssize_t got = ::read(wake_fd_, &count, sizeof count);
-  (void)got;  // non-blocking: nothing to read is fine
+  detail::drainEventFd(wake_fd_);
   std::vector<std::pair<std::uint64_t, std::vector<std::vector<std::uint8_t>>>> deliveries;
   {
     const std::lock_guard lock(mutex_);
@@ -123,9 +120,7 @@ void TcpService::stop() {
     return;
   }
   stopping_.store(true);
-  const std::uint64_t one = 1;
-  const ssize_t written = ::write(wake_fd_, &one, sizeof one);
-  (void)written;  // an eventfd write of 1 cannot fail short of overflow
+  detail::signalEventFd(wake_fd_);
   thread_.join();
 }
 

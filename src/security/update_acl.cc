@@ -3,20 +3,13 @@
 #include <algorithm>
 
 #include "dns/ascii.h"
+#include "fibdns/common/text.h"
 #include "fibdns/security/tsig_keyfile.h"
 
 namespace fibdns::security {
 namespace {
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
+std::string_view trim(std::string_view text) { return text::trimBlanks(text); }
 
 bool looksLikeAddress(std::string_view entry) {
   if (entry.find('/') != std::string_view::npos || entry.find(':') != std::string_view::npos) {

@@ -16,4 +16,7 @@ inline constexpr std::size_t kUnlimited = std::string_view::npos;
 /// appended, so a hostile input cannot make a huge message and a cut is visible.
 std::string oneLine(std::string_view text, std::size_t max_length = kUnlimited);
 
+/// `text` without the spaces and tabs around it (list items such as "a, b").
+std::string_view trimBlanks(std::string_view text);
+
 }  // namespace fibdns::text

@@ -1,0 +1,26 @@
+#pragma once
+
+// Private to fibdns_engine: waking a thread that polls an eventfd.
+
+#include <unistd.h>
+
+#include <cstdint>
+
+namespace fibdns::engine::detail {
+
+/// Makes `fd` (an eventfd) readable. Writing 1 cannot fail short of a counter overflow, which
+/// the reader's draining read prevents.
+inline void signalEventFd(int fd) {
+  const std::uint64_t one = 1;
+  const ssize_t written = ::write(fd, &one, sizeof one);
+  (void)written;
+}
+
+/// Resets `fd` (a non-blocking eventfd) after a wake-up.
+inline void drainEventFd(int fd) {
+  std::uint64_t count = 0;
+  const ssize_t got = ::read(fd, &count, sizeof count);
+  (void)got;  // nothing to read is fine
+}
+
+}  // namespace fibdns::engine::detail
