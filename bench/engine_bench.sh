@@ -98,6 +98,11 @@ latency_figures() {
       END { if (!n) { print 0, lost, qps, 0, 0, 0, 0, 0; exit }
             printf "%d %s %s %.3f %.3f %.3f %.3f %.3f\n", n, lost, qps, s / n, rank(0.5), rank(0.99), rank(0.999), v[n] }'
 }
+# dnsperf's response codes when anything but NOERROR came back (every query asks for a name that
+# exists), else nothing.
+odd_rcodes() {
+  awk '/Response codes:/ { sub(/^ *Response codes: */, ""); if ($0 !~ /^NOERROR [0-9]+ \(100\.00%\)$/) print " RCODES: " $0 }' "$1"
+}
 cpu_pct() {  # ticks-before ticks-after t0 t1: the AS's CPU in % of one core
   awk -v a="$1" -v b="$2" -v t0="$3" -v t1="$4" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", 100 * (b - a) / hz / (t1 - t0) }'
 }
@@ -130,7 +135,7 @@ for pass in $(seq "$repeats"); do
   read -r n lost qps avg p50 p99 p999 max <<<"$(latency_figures "$work/dp")"
   printf '%d\talone\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$pass" "$n" "$lost" "$qps" "$avg" "$p50" "$p99" "$p999" "$max" \
     "$(cpu_pct "$c0" "$c1" "$t0" "$t1")" "$busy" >>"$lat"
-  echo "  pass $pass  queries at $rate/s alone:          answered $n lost $lost  avg $avg  p50 $p50  p99 $p99  p99.9 $p999  max $max ms"
+  echo "  pass $pass  queries at $rate/s alone:          answered $n lost $lost  avg $avg  p50 $p50  p99 $p99  p99.9 $p999  max $max ms$(odd_rcodes "$work/dp")"
 
   # (c) the same queries while the writers commit: lab-load starts 1 s before dnsperf and ends
   #     about 1 s after it, so every query of the run meets the writes.
@@ -145,7 +150,7 @@ for pass in $(seq "$repeats"); do
   read -r n lost qps avg p50 p99 p999 max <<<"$(latency_figures "$work/dp")"
   printf '%d\tunder writes\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$pass" "$n" "$lost" "$qps" "$avg" "$p50" "$p99" "$p999" "$max" \
     "$(cpu_pct "$c0" "$c1" "$t0" "$t1")" "$busy" >>"$lat"
-  echo "  pass $pass  queries at $rate/s under writes:   answered $n lost $lost  avg $avg  p50 $p50  p99 $p99  p99.9 $p999  max $max ms" \
+  echo "  pass $pass  queries at $rate/s under writes:   answered $n lost $lost  avg $avg  p50 $p50  p99 $p99  p99.9 $p999  max $max ms$(odd_rcodes "$work/dp")" \
     "(writers meanwhile: $r/s, refused $f, unanswered $u, slowest ack $m ms)"
 
   # (d) registrations while queries run: dnsperf starts 1 s before lab-load and ends about 1 s
@@ -165,7 +170,7 @@ for pass in $(seq "$repeats"); do
     dl=$(awk '/Queries lost:/ {print $3}' "$work/dp")
     printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$pass" "$q" "$r" "$a" "$f" "$u" "$m" "$last_stored" "$dq" "$dl" \
       "$(cpu_pct "$c0" "$c1" "$t0" "$t1")" "$busy" >>"$regs"
-    echo "  pass $pass  registrations beside $q q/s: $r/s (ack $a, refused $f, unanswered $u, slowest ack $m ms, stored $last_stored); dnsperf $dq q/s, lost $dl"
+    echo "  pass $pass  registrations beside $q q/s: $r/s (ack $a, refused $f, unanswered $u, slowest ack $m ms, stored $last_stored); dnsperf $dq q/s, lost $dl$(odd_rcodes "$work/dp")"
   done
 done
 
