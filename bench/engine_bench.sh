@@ -12,7 +12,8 @@
 #   DUR (seconds per phase, default 10, at most 55), REPEATS (3), RATE (5000), WRITERS (16),
 #   THREADS (the AS's --threads; default: its own default, the CPU count, or 1 with PIN=1),
 #   PIN (0: nothing pinned, the AS, dnsperf and lab-load share every core; 1: the AS on CPU 1,
-#   the clients on CPU 0), UNLIMITED (1: also registrations beside unlimited queries),
+#   the clients on CPU 0), or by process: AS_CPUS, DNSPERF_CPUS, LOAD_CPUS (taskset -c lists,
+#   e.g. DNSPERF_CPUS=0 LOAD_CPUS=1: dnsperf's timing not disturbed by lab-load), UNLIMITED (1: also registrations beside unlimited queries),
 #   INSTALL (1), BUILD_DIR (build-release), PORT (53610), QUIET_WAIT (10).
 # Traffic goes only to 127.0.0.1; the AS runs unprivileged in a temp folder and is stopped by PID.
 set -euo pipefail
@@ -46,12 +47,16 @@ thread_flag=()
 [ -z "${THREADS:-}" ] || thread_flag=(--threads "$THREADS")
 if [ "$pin_mode" = 1 ]; then
   [ -n "${THREADS:-}" ] || thread_flag=(--threads 1)
-  pin=(taskset -c 1) client_pin=(taskset -c 0)
-  how="AS ${thread_flag[*]} pinned to CPU 1 (UDP workers, writer and TCP threads share it); dnsperf and lab-load on CPU 0"
-else
-  pin=() client_pin=()
-  how="AS ${thread_flag[*]:---threads default ($(nproc) CPUs)}, not pinned: the AS, dnsperf and lab-load share all $(nproc) cores"
+  : "${AS_CPUS:=1}" "${DNSPERF_CPUS:=0}" "${LOAD_CPUS:=0}"
 fi
+pin=() dnsperf_pin=() load_pin=()
+[ -z "${AS_CPUS:-}" ] || pin=(taskset -c "$AS_CPUS")
+[ -z "${DNSPERF_CPUS:-}" ] || dnsperf_pin=(taskset -c "$DNSPERF_CPUS")
+[ -z "${LOAD_CPUS:-}" ] || load_pin=(taskset -c "$LOAD_CPUS")
+placement() {  # name cpus
+  if [ -n "$2" ]; then echo "$1 on CPU $2"; else echo "$1 not pinned"; fi
+}
+how="AS ${thread_flag[*]:---threads default ($(nproc) CPUs)}; $(placement AS "${AS_CPUS:-}"), $(placement dnsperf "${DNSPERF_CPUS:-}"), $(placement lab-load "${LOAD_CPUS:-}") ($(nproc) cores)"
 dnsperf_base=(dnsperf -s 127.0.0.1 -p "$port" -d "$work/q-hit" -c 10 -T 1 -q 100 -t 2)
 echo "fibonacci.fib.test A" >"$work/q-hit"
 
@@ -74,7 +79,7 @@ stop_as_and_check() {  # acknowledged-count
 }
 # lab-load, writes only, for $1 seconds, in the background (load_pid), output in $work/load.
 start_writes() {
-  ${client_pin[@]+"${client_pin[@]}"} "$lab_load_bin" --target "127.0.0.1:$port" --only writes \
+  ${load_pin[@]+"${load_pin[@]}"} "$lab_load_bin" --target "127.0.0.1:$port" --only writes \
     --writers "$writers" --seconds "$1" >"$work/load" 2>&1 &
   load_pid=$!
 }
@@ -115,6 +120,10 @@ echo "  $how"
 query_cases="$rate"
 [ "${UNLIMITED:-1}" = 1 ] && query_cases="$query_cases unlimited"
 for pass in $(seq "$repeats"); do
+  # The disk's commit rate right now (sqlite3 CLI, 1 txn per insert, WAL + FULL), since fsync
+  # speed bounds every registration figure.
+  disk=$(sqlite_commits_per_s "$work/disk-$pass.db" 1000)
+  echo "$pass $disk" >>"$work/disk"
   # (a) registrations without queries
   fresh_as; busy=$(wait_quiet)
   c0=$(tree_cpu_ticks "$server_pid"); t0=$(date +%s.%N)
@@ -124,12 +133,12 @@ for pass in $(seq "$repeats"); do
   stop_as_and_check "$a"
   printf '%d\tnone\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t%s\t%s\n' "$pass" "$r" "$a" "$f" "$u" "$m" "$last_stored" \
     "$(cpu_pct "$c0" "$c1" "$t0" "$t1")" "$busy" >>"$regs"
-  echo "  pass $pass  registrations, no queries:        $r/s (ack $a, refused $f, unanswered $u, slowest ack $m ms, stored $last_stored)"
+  echo "  pass $pass  registrations, no queries:        $r/s (ack $a, refused $f, unanswered $u, slowest ack $m ms, stored $last_stored); the disk: $disk commits/s (sqlite3 CLI)"
 
   # (b) queries alone at the fixed rate
   fresh_as; busy=$(wait_quiet)
   c0=$(tree_cpu_ticks "$server_pid"); t0=$(date +%s.%N)
-  timeout $((dur + 30)) ${client_pin[@]+"${client_pin[@]}"} "${dnsperf_base[@]}" -l "$dur" -Q "$rate" -v >"$work/dp" 2>&1
+  timeout $((dur + 30)) ${dnsperf_pin[@]+"${dnsperf_pin[@]}"} "${dnsperf_base[@]}" -l "$dur" -Q "$rate" -v >"$work/dp" 2>&1
   t1=$(date +%s.%N); c1=$(tree_cpu_ticks "$server_pid")
   stop_as_and_check ""
   read -r n lost qps avg p50 p99 p999 max <<<"$(latency_figures "$work/dp")"
@@ -142,7 +151,7 @@ for pass in $(seq "$repeats"); do
   fresh_as; busy=$(wait_quiet)
   c0=$(tree_cpu_ticks "$server_pid"); t0=$(date +%s.%N)
   start_writes $((dur + 2)); sleep 1
-  timeout $((dur + 30)) ${client_pin[@]+"${client_pin[@]}"} "${dnsperf_base[@]}" -l "$dur" -Q "$rate" -v >"$work/dp" 2>&1
+  timeout $((dur + 30)) ${dnsperf_pin[@]+"${dnsperf_pin[@]}"} "${dnsperf_base[@]}" -l "$dur" -Q "$rate" -v >"$work/dp" 2>&1
   wait_writes
   t1=$(date +%s.%N); c1=$(tree_cpu_ticks "$server_pid")
   read -r r a f u m <<<"$(writes_figures)"
@@ -159,7 +168,7 @@ for pass in $(seq "$repeats"); do
     fresh_as; busy=$(wait_quiet)
     qopt=(); [ "$q" = unlimited ] || qopt=(-Q "$q")
     c0=$(tree_cpu_ticks "$server_pid"); t0=$(date +%s.%N)
-    timeout $((dur + 30)) ${client_pin[@]+"${client_pin[@]}"} "${dnsperf_base[@]}" -l $((dur + 2)) "${qopt[@]}" >"$work/dp" 2>&1 &
+    timeout $((dur + 30)) ${dnsperf_pin[@]+"${dnsperf_pin[@]}"} "${dnsperf_base[@]}" -l $((dur + 2)) "${qopt[@]}" >"$work/dp" 2>&1 &
     dp_pid=$!
     sleep 1; start_writes "$dur"; wait_writes
     wait "$dp_pid" || true
@@ -182,7 +191,7 @@ echo "== durable registrations/s, lab-load --writers $writers (each waits for it
 column -t -s $'\t' "$regs"
 echo
 echo "== medians over $repeats passes, beside the baselines ($how) =="
-awk -F'\t' -v rate="$rate" "$BENCH_AWK_MEDIAN"'
+awk -F'\t' -v rate="$rate" -v disk="$(awk '{ printf "%s%s", (NR > 1 ? " " : ""), $2 }' "$work/disk")" "$BENCH_AWK_MEDIAN"'
   FNR == 1 { file++; next }
   file == 1 { c = $2; if (!(c in p99)) lorder[++nl] = c
     avg[c] = avg[c] " " $6; p99[c] = p99[c] " " $8; mx[c] = mx[c] " " $10; lost[c] += $4; ans[c] += $3 }
@@ -201,6 +210,7 @@ awk -F'\t' -v rate="$rate" "$BENCH_AWK_MEDIAN"'
     for (i = 1; i <= nr; i++) { c = rorder[i]; r = med(rr[c])
       printf "  %-28s %10.0f %10.2f %6d/%-6d %18.1f %18s\n", (c == "none" ? "no queries" : c " q/s"), r, (base > 0 ? r / base : 0),
         ref[c], un[c], med(slow[c]), (c == "none" ? "-" : sprintf("%.0f", med(dq[c]))) }
+    printf "  the disk meanwhile: %.0f commits/s (median; per pass: %s), sqlite3 CLI, 1 txn per insert, WAL + FULL (PowerDNS gsqlite3 path; about 3,200/s on a quiet disk here)\n", med(disk), disk
     for (i = 1; i <= nr; i++) { c = rorder[i]; if (c == "none") continue; r = med(rr[c])
       printf "  beside %s q/s: %.0f/s against %.0f/s without queries (same run), 30,000/s (earlier run)  -> %s\n", c, r, base,
         (r >= base ? "meets goal" : "MISSES goal") }

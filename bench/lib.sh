@@ -137,6 +137,20 @@ report_as_stderr() {
   head -20 "$work/as.stderr" | sed 's/^/    /'
 }
 
+# Commits per second of the disk right now: N (default 2000) single-row INSERTs, one transaction
+# each, at WAL + synchronous=FULL through the sqlite3 CLI into a new database DB (PowerDNS
+# gsqlite3's write path: about 3,200/s on a quiet disk here).
+sqlite_commits_per_s() {  # db [n]
+  local n=${2:-2000} t0 t1
+  sqlite3 "$1" 'PRAGMA journal_mode=WAL; CREATE TABLE records(name TEXT, value TEXT);' >/dev/null
+  t0=$(date +%s.%N)
+  { echo 'PRAGMA synchronous=FULL;'
+    for i in $(seq "$n"); do echo "INSERT INTO records VALUES('n$i.test','10.0.0.1');"; done
+  } | sqlite3 "$1" >/dev/null
+  t1=$(date +%s.%N)
+  awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
+}
+
 # ---- figures -------------------------------------------------------------------------------------
 # awk: med("3 1 2") is the median of a space-separated list of numbers.
 BENCH_AWK_MEDIAN='function med(list,   n, a, i, j, t) { n = split(list, a, " ")
