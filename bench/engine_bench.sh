@@ -29,9 +29,10 @@ port=${PORT:-53610}
 pin_mode=${PIN:-0}
 work=$(mktemp -d /tmp/fibdns-enginebench.XXXXXX)
 server_pid=""
-load_pid=""
+load_pid="" dp_pid=""
 cleanup() {
   [ -z "$load_pid" ] || kill "$load_pid" 2>/dev/null || true
+  [ -z "$dp_pid" ] || kill "$dp_pid" 2>/dev/null || true
   bench_stop_server
   rm -rf "$work"
 }
@@ -172,6 +173,7 @@ for pass in $(seq "$repeats"); do
     dp_pid=$!
     sleep 1; start_writes "$dur"; wait_writes
     wait "$dp_pid" || true
+    dp_pid=""
     t1=$(date +%s.%N); c1=$(tree_cpu_ticks "$server_pid")
     read -r r a f u m <<<"$(writes_figures)"
     stop_as_and_check "$a"
