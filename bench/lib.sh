@@ -58,19 +58,32 @@ tree_cpu_ticks() {
   done
   echo $total
 }
-# Stops $server_pid and its descendants: SIGTERM, at most 5 s for a clean exit, then SIGKILL.
-# Sets server_rc to the exit status (143 = killed by the signal, not a clean drain).
+# "PID:start-time" of a process (start time: field 22 of /proc/PID/stat), empty once it is gone:
+# a PID alone may be reused by an unrelated process after this one is reaped.
+proc_id() {
+  local f
+  f=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  f=${f##*) }
+  set -- "$1" $f
+  echo "$1:${21}"
+}
+# Stops $server_pid and its descendants: SIGTERM, at most 5 s for a clean exit, then SIGKILL for
+# whichever of them (same PID and start time) is still there. Sets server_rc to the exit status
+# (143 = killed by SIGTERM, 137 = by SIGKILL: not a clean drain).
 bench_stop_server() {
   server_rc=""
   [ -n "$server_pid" ] || return 0
-  local pids p
+  local pids p ids=() id
   pids=$(tree_pids "$server_pid")
+  for p in $pids; do ids+=("$(proc_id "$p")"); done
   kill $pids 2>/dev/null || true
   for _ in $(seq 50); do
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
   done
-  for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
+  for id in "${ids[@]}"; do
+    [ -n "$id" ] && [ "$(proc_id "${id%%:*}")" = "$id" ] && kill -9 "${id%%:*}" 2>/dev/null || true
+  done
   server_rc=0
   wait "$server_pid" 2>/dev/null || server_rc=$?
   server_pid=""
