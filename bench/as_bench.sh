@@ -11,7 +11,8 @@ bench_build authoritative-server lab-load
 
 port=${PORT:-53590}
 work=$(mktemp -d /tmp/fibdns-bench.XXXXXX)
-"$as_bin" --bind 127.0.0.1 --port "$port" --db "$work/records.db" \
+bench_own_work
+${server_user[@]+"${server_user[@]}"} "$as_bin" --bind 127.0.0.1 --port "$port" --db "$work/records.db" \
   --log-level warn &
 as_pid=$!
 trap 'kill $as_pid 2>/dev/null; wait $as_pid 2>/dev/null; rm -rf "$work"' EXIT
@@ -23,4 +24,4 @@ sleep 0.3
 printf '%-52s %12s %12s\n' "same disk, same run: sqlite3 CLI 1 txn per insert" "" \
   "$(sqlite_commits_per_s "$work/baseline.db")"
 echo "AS resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$as_pid/status)"
-echo "records stored: $(sqlite3 "$work/records.db" 'SELECT count(*) FROM records' 2>/dev/null || echo '?')"
+echo "records stored: $(as_server_user sqlite3 "$work/records.db" 'SELECT count(*) FROM records' 2>/dev/null || echo '?')"

@@ -60,6 +60,7 @@ server:
   database: ""
   zonelistfile: "$work/nsd/zone.list"
   xfrdfile: "$work/nsd/xfrd.state"
+  xfrdir: "$work/nsd"
   pidfile: "$work/nsd/nsd.pid"
   logfile: "$work/nsd/nsd.log"
   verbosity: 0
@@ -97,12 +98,13 @@ echo "fibonacci.fib.test A" >"$work/q-hit"
 # nxmix: 50% the hit, 50% NXDOMAIN over 50,000 distinct names, cycled by dnsperf.
 awk -v seed=$RANDOM 'BEGIN { srand(seed); for (i = 1; i <= 50000; i++) {
   print "fibonacci.fib.test A"; printf "nx-%d-%06d.fib.test A\n", i, int(rand() * 1000000) } }' >"$work/q-nxmix"
+bench_own_work
 
 start_server() {  # name workers: uses the array `pin` (empty: not pinned)
   case $1 in
-    nsd) ${pin[@]+"${pin[@]}"} nsd -d -c "$work/nsd/nsd-$2.conf" 2>>"$work/nsd/stderr" &
+    nsd) ${pin[@]+"${pin[@]}"} ${server_user[@]+"${server_user[@]}"} nsd -d -c "$work/nsd/nsd-$2.conf" 2>>"$work/nsd/stderr" &
       server_pid=$! port=$nsd_port ;;
-    knot) ${pin[@]+"${pin[@]}"} knotd -c "$work/knot/knot-$2.conf" 2>>"$work/knot/stderr" &
+    knot) ${pin[@]+"${pin[@]}"} ${server_user[@]+"${server_user[@]}"} knotd -c "$work/knot/knot-$2.conf" 2>>"$work/knot/stderr" &
       server_pid=$! port=$knot_port ;;
     as)
       rm -f "$work"/as.db*
@@ -237,20 +239,20 @@ t0=$(date +%s.%N)
       i, int(i / 65536) + 1, int(i / 256) % 256, i % 256 }'
   echo 'UPDATE zone_serial SET serial = serial + 1 WHERE id = 1;'
   echo 'COMMIT;'
-} | sqlite3 "$work/mem.db"
+} | as_server_user sqlite3 "$work/mem.db"
 t1=$(date +%s.%N)
-n=$(sqlite3 "$work/mem.db" "SELECT count(*) FROM records")
+n=$(as_server_user sqlite3 "$work/mem.db" "SELECT count(*) FROM records")
 # 3. Restart: the AS loads every record into its in-memory index; check a few answers.
 start_as "$mem_port" "$work/mem.db"
 wait_answer "$mem_port"
 for i in 000000 031415 099999; do
-  want=$(sqlite3 "$work/mem.db" "SELECT value FROM records WHERE name='host-$i.fib.test'")
+  want=$(as_server_user sqlite3 "$work/mem.db" "SELECT value FROM records WHERE name='host-$i.fib.test'")
   got=$(dig +tries=1 +time=2 @127.0.0.1 -p "$mem_port" "host-$i.fib.test" A +short)
   [ "$got" = "$want" ] || { echo "host-$i.fib.test: got '$got', want '$want'" >&2; exit 1; }
 done
 rss_loaded=$(rss_kb)
 # 4. Serve the whole set once (dnsperf over all 100k names) and read the RSS again.
-sqlite3 "$work/mem.db" "SELECT name || ' A' FROM records" >"$work/q-mem"
+as_server_user sqlite3 "$work/mem.db" "SELECT name || ' A' FROM records" >"$work/q-mem"
 taskset -c 0 dnsperf -s 127.0.0.1 -p "$mem_port" -d "$work/q-mem" -n 1 -c 10 -T 1 -q 100 -t 2 >"$work/out" 2>&1
 rss_served=$(rss_kb)
 bench_stop_server

@@ -15,7 +15,8 @@
 #   the clients on CPU 0), or by process: AS_CPUS, DNSPERF_CPUS, LOAD_CPUS (taskset -c lists,
 #   e.g. DNSPERF_CPUS=0 LOAD_CPUS=1: dnsperf's timing not disturbed by lab-load), UNLIMITED (1: also registrations beside unlimited queries),
 #   INSTALL (1), BUILD_DIR (build-release), PORT (53610), QUIET_WAIT (10).
-# Traffic goes only to 127.0.0.1; the AS runs unprivileged in a temp folder and is stopped by PID.
+# Traffic goes only to 127.0.0.1; the AS runs in a temp folder, as SERVER_USER (nobody) when the
+# script runs as root, and is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -60,6 +61,7 @@ placement() {  # name cpus
 how="AS ${thread_flag[*]:---threads default ($(nproc) CPUs)}; $(placement AS "${AS_CPUS:-}"), $(placement dnsperf "${DNSPERF_CPUS:-}"), $(placement lab-load "${LOAD_CPUS:-}") ($(nproc) cores)"
 dnsperf_base=(dnsperf -s 127.0.0.1 -p "$port" -d "$work/q-hit" -c 10 -T 1 -q 100 -t 2)
 echo "fibonacci.fib.test A" >"$work/q-hit"
+bench_own_work
 
 fresh_as() {
   rm -f "$work"/as.db*
@@ -71,7 +73,7 @@ fresh_as() {
 stop_as_and_check() {  # acknowledged-count
   bench_stop_server
   local stored
-  stored=$(sqlite3 "$work/as.db" "SELECT count(*) FROM records WHERE name LIKE 'bench-r%'" 2>/dev/null || echo '?')
+  stored=$(as_server_user sqlite3 "$work/as.db" "SELECT count(*) FROM records WHERE name LIKE 'bench-r%'" 2>/dev/null || echo '?')
   [ "$server_rc" = 0 ] || echo "    note: the AS exited with status $server_rc on SIGTERM (0 expected)"
   if [ -n "$1" ] && [ "$stored" != '?' ] && [ "$stored" -lt "$1" ]; then
     echo "    LOST WRITES: $1 registrations acknowledged, $stored in the database"

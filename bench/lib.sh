@@ -37,6 +37,20 @@ bench_build() {
   lab_load_bin="$build_dir/bin/lab-load"
 }
 
+# ---- servers never run as root ------------------------------------------------------------------
+# Run as root, the scripts start every server (and the sqlite3 CLI on the servers' databases) as
+# SERVER_USER (default nobody) through setpriv, which execs, so the PID stays the server's;
+# bench_own_work gives that user the temp folder. Run as anyone else, they run as that user.
+server_user=()
+if [ "$(id -u)" -eq 0 ]; then
+  server_user=(setpriv --reuid="${SERVER_USER:-nobody}" --regid="$(id -g "${SERVER_USER:-nobody}")"
+    --clear-groups --)
+fi
+bench_own_work() {  # after the configs are written, before any server starts
+  [ ${#server_user[@]} -eq 0 ] || chown -R "${SERVER_USER:-nobody}:$(id -g "${SERVER_USER:-nobody}")" "$work"
+}
+as_server_user() { ${server_user[@]+"${server_user[@]}"} "$@"; }
+
 # ---- processes -----------------------------------------------------------------------------------
 # PIDs of $1 and all its descendants (NSD forks xfrd and its server child).
 tree_pids() {
@@ -112,12 +126,13 @@ $TTL 10
 fibonacci    10 IN A   10.0.0.5
 EOF
 }
-# Starts the AS on 127.0.0.1:PORT with database DB serving fib.test, in the background, prefixed
-# by the array `pin` when set (e.g. pin=(taskset -c 1)); extra flags follow. Sets server_pid.
+# Starts the AS on 127.0.0.1:PORT with database DB serving fib.test, in the background, as the
+# server user, prefixed by the array `pin` when set (e.g. pin=(taskset -c 1)); extra flags follow.
+# Sets server_pid.
 start_as() {  # port db [flags...]
   local port=$1 db=$2
   shift 2
-  ${pin[@]+"${pin[@]}"} "$as_bin" --bind 127.0.0.1 --port "$port" --db "$db" --zone fib.test \
+  ${pin[@]+"${pin[@]}"} ${server_user[@]+"${server_user[@]}"} "$as_bin" --bind 127.0.0.1 --port "$port" --db "$db" --zone fib.test \
     --ns-name ns1.example.net --hostmaster hostmaster.fib.test --log-level warn "$@" \
     2>>"$work/as.stderr" &
   server_pid=$!
