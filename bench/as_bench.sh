@@ -5,32 +5,23 @@
 #   SECONDS_PER_PHASE (default 5), WINDOW (16), WRITERS (1,16), PORT (53590)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/lib/deps.sh
+source bench/lib.sh
 fibdns_install_packages "${FIBDNS_BUILD_PACKAGES[@]}" sqlite3
-build_dir=${BUILD_DIR:-build-release}
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DFIBDNS_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build_dir" -j"$(nproc)" --target authoritative-server lab-load >/dev/null
+bench_build authoritative-server lab-load
 
 port=${PORT:-53590}
 work=$(mktemp -d /tmp/fibdns-bench.XXXXXX)
-"$build_dir/bin/authoritative-server" --bind 127.0.0.1 --port "$port" --db "$work/records.db" \
+bench_own_work
+${server_user[@]+"${server_user[@]}"} "$as_bin" --bind 127.0.0.1 --port "$port" --db "$work/records.db" \
   --log-level warn &
 as_pid=$!
 trap 'kill $as_pid 2>/dev/null; wait $as_pid 2>/dev/null; rm -rf "$work"' EXIT
 sleep 0.3
-"$build_dir/bin/lab-load" --target "127.0.0.1:$port" --seconds "${SECONDS_PER_PHASE:-5}" \
+"$lab_load_bin" --target "127.0.0.1:$port" --seconds "${SECONDS_PER_PHASE:-5}" \
   --window "${WINDOW:-16}" --writers "${WRITERS:-1,16}"
 # The disk's own figure in the same run: one autocommit INSERT per transaction at WAL +
 # synchronous=FULL through the sqlite3 CLI, the method behind PowerDNS's 3,200/s.
-baseline_db="$work/baseline.db"
-sqlite3 "$baseline_db" 'PRAGMA journal_mode=WAL; CREATE TABLE records(name TEXT, value TEXT);' >/dev/null
-n=2000
-t0=$(date +%s.%N)
-{ echo 'PRAGMA synchronous=FULL;'
-  for i in $(seq $n); do echo "INSERT INTO records VALUES('n$i.test','10.0.0.1');"; done
-} | sqlite3 "$baseline_db" >/dev/null
-t1=$(date +%s.%N)
-printf '%-52s %12s %12.0f\n' "same disk, same run: sqlite3 CLI 1 txn per insert" "" \
-  "$(awk -v n=$n -v a="$t0" -v b="$t1" 'BEGIN {print n / (b - a)}')"
+printf '%-52s %12s %12s\n' "same disk, same run: sqlite3 CLI 1 txn per insert" "" \
+  "$(sqlite_commits_per_s "$work/baseline.db")"
 echo "AS resident memory after the run: $(awk '/VmRSS/ {print $2, $3}' /proc/$as_pid/status)"
-echo "records stored: $(sqlite3 "$work/records.db" 'SELECT count(*) FROM records' 2>/dev/null || echo '?')"
+echo "records stored: $(as_server_user sqlite3 "$work/records.db" 'SELECT count(*) FROM records' 2>/dev/null || echo '?')"

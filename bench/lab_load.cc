@@ -1,23 +1,28 @@
 // lab-load: a bounded load client for the AS's lab text protocol on loopback.
 //
 //   lab-load --target 127.0.0.1:53533 [--seconds 5] [--window 16] [--writers 1,16]
+//            [--only queries|writes]
 //
 // Prints (1) query throughput with a window of outstanding requests, closed loop, and
 // (2) acknowledged registrations per second with W concurrent writers, each waiting for its
 // acknowledgement before sending the next (so every counted registration is durable).
-// Every loop is bounded by time and count; traffic goes only to the given target.
+// `--only writes` runs (2) alone, for load beside another client (bench/engine_bench.sh);
+// `--only queries` runs (1) alone. Every loop is bounded by time (at most 60 s per phase) and
+// count; traffic goes only to the given target.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -86,12 +91,16 @@ QueryResult runQueries(const Target& target, double seconds, int window) {
 struct WriteResult {
   double per_second = 0;
   long acknowledged = 0;
-  long failed = 0;
+  long refused = 0;     // answered, but not "Registration Succeeded!" (e.g. busy, database busy)
+  long unanswered = 0;  // no reply within 2 s, or the send failed
+  double max_ack_ms = 0;  // slowest acknowledgement (request sent -> reply received)
 };
 
 WriteResult runRegistrations(const Target& target, double seconds, int writers, int round) {
   std::atomic<long> acknowledged{0};
-  std::atomic<long> failed{0};
+  std::atomic<long> refused{0};
+  std::atomic<long> unanswered{0};
+  std::atomic<long> max_ack_us{0};
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);
   std::vector<std::thread> threads;
@@ -104,21 +113,30 @@ WriteResult runRegistrations(const Target& target, double seconds, int writers, 
                                     std::to_string(w) + "-" + std::to_string(n) +
                                     ".test\nVALUE=10.0." + std::to_string(n % 256) + "." +
                                     std::to_string(w % 256) + "\nTTL=10\n";
+        // A reply that came after its 2 s deadline must not count for the next request.
+        while (::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT) > 0) {
+        }
+        const auto sent_at = Clock::now();
         if (::send(fd, request.data(), request.size(), 0) < 0) {
-          ++failed;
+          ++unanswered;
           continue;
         }
         pollfd pfd{fd, POLLIN, 0};
         if (::poll(&pfd, 1, 2000) <= 0) {
-          ++failed;
+          ++unanswered;
           continue;
         }
         const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
         if (got > 0 &&
             std::string_view(buffer, static_cast<std::size_t>(got)) == "Registration Succeeded!") {
           ++acknowledged;
+          const long us = static_cast<long>(
+              std::chrono::duration<double, std::micro>(Clock::now() - sent_at).count());
+          long seen = max_ack_us.load();
+          while (us > seen && !max_ack_us.compare_exchange_weak(seen, us)) {
+          }
         } else {
-          ++failed;
+          ++refused;
         }
       }
       ::close(fd);
@@ -128,7 +146,8 @@ WriteResult runRegistrations(const Target& target, double seconds, int writers, 
     thread.join();
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  return {static_cast<double>(acknowledged.load()) / elapsed, acknowledged.load(), failed.load()};
+  return {static_cast<double>(acknowledged.load()) / elapsed, acknowledged.load(), refused.load(),
+          unanswered.load(), static_cast<double>(max_ack_us.load()) / 1000.0};
 }
 
 bool parseTarget(const std::string& text, Target& target) {
@@ -148,6 +167,8 @@ int main(int argc, char** argv) {
   double seconds = 5;
   int window = 16;
   std::vector<int> writer_counts = {1, 16};
+  bool run_queries = true;
+  bool run_writes = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
@@ -157,6 +178,13 @@ int main(int argc, char** argv) {
       seconds = std::min(60.0, std::atof(value.c_str()));
     } else if (flag == "--window") {
       window = std::max(1, std::min(1024, std::atoi(value.c_str())));
+    } else if (flag == "--only") {
+      if (value != "queries" && value != "writes") {
+        std::fprintf(stderr, "--only takes queries or writes, not %s\n", value.c_str());
+        return 2;
+      }
+      run_queries = value == "queries";
+      run_writes = value == "writes";
     } else if (flag == "--writers") {
       writer_counts.clear();
       std::size_t pos = 0;
@@ -192,21 +220,25 @@ int main(int argc, char** argv) {
     ::close(fd);
   }
 
-  const QueryResult queries = runQueries(target, seconds, window);
   std::printf("%-52s %12s %12s\n", "lab protocol on loopback", "fibdns AS", "baseline");
-  std::printf("%-52s %12.0f %12s\n",
-              ("queries/s, closed loop, " + std::to_string(window) + " outstanding").c_str(),
-              queries.qps, "11,000 (seed Python AS)");
-  std::printf("%-52s %12ld\n", "  queries answered", queries.answered);
-  std::printf("%-52s %12ld\n", "  window refills after a 200 ms silence", queries.timeouts);
+  if (run_queries) {
+    const QueryResult queries = runQueries(target, seconds, window);
+    std::printf("%-52s %12.0f %12s\n",
+                ("queries/s, closed loop, " + std::to_string(window) + " outstanding").c_str(),
+                queries.qps, "11,000 (seed Python AS)");
+    std::printf("%-52s %12ld\n", "  queries answered", queries.answered);
+    std::printf("%-52s %12ld\n", "  window refills after a 200 ms silence", queries.timeouts);
+  }
   int round = static_cast<int>(::getpid());
-  for (int writers : writer_counts) {
+  for (int writers : run_writes ? writer_counts : std::vector<int>{}) {
     const WriteResult writes = runRegistrations(target, seconds, writers, round++);
     std::printf("%-52s %12.0f %12s\n",
                 ("durable registrations/s, " + std::to_string(writers) + " writer(s)").c_str(),
                 writes.per_second, "3,200 (PowerDNS gsqlite3, 1 txn per record, FULL)");
     std::printf("%-52s %12ld\n", "  acknowledged", writes.acknowledged);
-    std::printf("%-52s %12ld\n", "  failed or unanswered", writes.failed);
+    std::printf("%-52s %12ld\n", "  refused (Registration Failed!)", writes.refused);
+    std::printf("%-52s %12ld\n", "  unanswered within 2 s", writes.unanswered);
+    std::printf("%-52s %12.1f\n", "  slowest acknowledgement, ms", writes.max_ack_ms);
   }
   return 0;
 }
