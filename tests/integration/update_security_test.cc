@@ -423,8 +423,17 @@ TEST_F(UpdateSecurityTest, MaxRecordsRefusesANewNameButReplacingWorks) {
   EXPECT_EQ(address("m1.fib.test"), "10.35.1.1");
   ASSERT_EQ(nsupdate(keyFile(), "update add m2.fib.test 300 A 10.35.1.2\n", true, &log), 0) << log;
   EXPECT_EQ(address("m2.fib.test"), "10.35.1.2");
+  // One message that deletes a name and adds another keeps the store at the limit: allowed.
+  ASSERT_EQ(nsupdate(keyFile(),
+                     "update delete m3.fib.test\n"
+                     "update add m6.fib.test 300 A 10.35.0.6\n",
+                     false, &log),
+            0)
+      << log;
+  EXPECT_EQ(address("m3.fib.test"), "");
+  EXPECT_EQ(address("m6.fib.test"), "10.35.0.6");
   // Deleting one makes room for a new name again.
-  ASSERT_EQ(nsupdate(keyFile(), "update delete m3.fib.test\n", false, &log), 0) << log;
+  ASSERT_EQ(nsupdate(keyFile(), "update delete m6.fib.test\n", false, &log), 0) << log;
   EXPECT_EQ(udpExchange(ip_, port_, labRegistration("m4.fib.test", "10.35.0.4", 60)),
             "Registration Succeeded!");
 }
