@@ -302,6 +302,17 @@ TEST_F(UpdateSecurityTest, UnsignedRefusedWrongKeyBadkeyCorruptMacBadsigAndLogge
   EXPECT_EQ(signed_reply->error, 0);
   EXPECT_FALSE(signed_reply->mac.empty());
 
+  // Signed but aimed at a zone we do not serve: NOTAUTH; a type other than A: REFUSED.
+  const std::string other_zone = dir_.file("other-zone.txt");
+  std::ofstream(other_zone) << "server " << ip_ << " " << port_ << "\nzone elsewhere.test\n"
+                            << "update add x.elsewhere.test 300 A 192.0.2.9\nsend\n";
+  int status = 0;
+  log = runCommand("nsupdate -t 4 -k " + keyFile() + " " + other_zone + " 2>&1", &status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(log.find("update failed: NOTAUTH"), std::string::npos) << log;
+  EXPECT_NE(nsupdate(keyFile(), "update add x.fib.test 300 TXT \"not an A\"\n", false, &log), 0);
+  EXPECT_NE(log.find("update failed: REFUSED"), std::string::npos) << log;
+
   EXPECT_EQ(address("x.fib.test"), "");
   EXPECT_EQ(address("y.fib.test"), "192.0.2.10");
   EXPECT_EQ(serial(), first + 1);  // only the good update moved it
@@ -502,6 +513,28 @@ TEST_F(UpdateSecurityTest, RrlGivesAboutRateFullAnswersPlusSlippedTruncatedOnes)
   const int limited_at_most = kQueries - full;
   EXPECT_LE(truncated, limited_at_most / 2 + 1);
   EXPECT_GE(truncated, limited_at_most / 4) << "far fewer slipped answers than half the limited";
+
+  // Lab-protocol replies are limited the same way (their own class), and never slipped: a
+  // limited lab reply is dropped.
+  int lab_replies = 0;
+  const auto lab_start = Clock::now();
+  for (int i = 0; i < kBurst; ++i) {
+    const std::string query = labQuery("rrl.fib.test");
+    ASSERT_EQ(::send(socket.fd(), query.data(), query.size(), 0),
+              static_cast<ssize_t>(query.size()));
+  }
+  pollfd lab_ready{socket.fd(), POLLIN, 0};
+  while (::poll(&lab_ready, 1, 300) == 1) {
+    const ssize_t n = ::recv(socket.fd(), buffer.data(), buffer.size(), 0);
+    if (n > 0 && std::string(reinterpret_cast<const char*>(buffer.data()), std::size_t(n)) ==
+                     "TYPE=A\nNAME=rrl.fib.test\nVALUE=10.36.0.1\nTTL=60\n") {
+      ++lab_replies;
+    }
+  }
+  const auto lab_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - lab_start).count();
+  std::printf("RRL: %d lab queries: %d replies\n", kBurst, lab_replies);
+  EXPECT_GE(lab_replies, 1);
+  EXPECT_LE(lab_replies, kRate + static_cast<int>(kRate * lab_ms / 1000) + 1);
 
   // Still limited right after the flood, but a query with a valid server cookie is answered in
   // full every time: get the cookie over TCP (not limited), then ask twenty times over UDP.
