@@ -572,14 +572,19 @@ TEST_F(UpdateSecurityTest, CookiesNsidEdeAndDoAsDigShowsThem) {
   EXPECT_NE(second.find("status: NOERROR"), std::string::npos) << second;
   EXPECT_NE(second.find("; COOKIE: " + cookie[1].str().substr(0, 16)), std::string::npos) << second;
   EXPECT_NE(second.find("(good)"), std::string::npos) << second;
-  // A malformed COOKIE option (client cookie of 5 bytes) is FORMERR with an OPT.
+  // A malformed COOKIE option (client cookie of 5 bytes) is FORMERR with the question and an
+  // OPT (DO copied), as for any FORMERR to a query whose OPT is well formed.
   testutil::QuerySpec bad_cookie;
   bad_cookie.name = "d.fib.test";
   bad_cookie.edns = true;
   bad_cookie.edns_options = {0x00, 0x0A, 0x00, 0x05, 1, 2, 3, 4, 5};
+  bad_cookie.edns_do = true;
   const auto formerr = exchange(testutil::buildQuery(bad_cookie));
   ASSERT_TRUE(formerr.has_value());
   EXPECT_EQ(formerr->rcode, 1);
+  EXPECT_EQ(formerr->question_name, "d.fib.test");
+  EXPECT_TRUE(formerr->has_opt);
+  EXPECT_TRUE(formerr->opt_do);
 
   // NSID.
   const std::string nsid = dig("+nsid d.fib.test A");
