@@ -148,10 +148,10 @@ DnsRequestHandler::Outcome DnsRequestHandler::handle(std::span<const std::uint8_
   if (security_.cookies != nullptr) {
     auto cookie = security::findCookieOption(message);
     if (!cookie) {
-      outcome.reply = DnsResponder::respondToOversized(message, out);  // FORMERR, header only
-      return outcome;
-    }
-    if (*cookie) {
+      // FORMERR with the question and an OPT, as for any FORMERR to a query whose OPT is well
+      // formed (RFC 6891 §7), not a bare header.
+      extras.form_error = true;
+    } else if (*cookie) {
       const auto now32 = static_cast<std::uint32_t>(now);
       outcome.valid_server_cookie =
           security_.cookies->check(**cookie, source, now32) == security::CookieCheck::Valid;

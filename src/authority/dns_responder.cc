@@ -176,6 +176,9 @@ std::optional<std::size_t> DnsResponder::respond(std::span<const std::uint8_t> q
   if (header.qdcount != 1 || !edns_ok) {
     return writeErrorReply(header, Rcode::FormErr, nullptr, echo_opt ? &edns : nullptr, out);
   }
+  if (extras.form_error) {
+    return writeErrorReply(header, Rcode::FormErr, &question, echo_opt ? &edns : nullptr, out);
+  }
 
   // 4-6. Decide the answer.
   Answer answer;

@@ -15,15 +15,24 @@ void RefusalLog::refused(const std::string& what, const security::IpAddress& sou
       seen_.clear();
       window_start_ = now;
     }
-    auto [it, first] = seen_.try_emplace(address, 0U);
-    ++it->second;
-    if (!first || seen_.size() > kMaxSources) {
-      return;  // already logged this minute (or too many sources: the first ones tell enough)
+    if (const auto it = seen_.find(address); it != seen_.end()) {
+      ++it->second;
+      return;  // already logged this minute
     }
-
+    if (seen_.size() >= kMaxSources) {
+      // Too many sources this minute (spoofed, say): the first ones tell enough, and the table
+      // must not grow with each new one.
+      return;
+    }
+    seen_.emplace(address, 1U);
   }
   log::warn("acl", "refused " + what + " from " + address +
                        " (further refusals from this address are not logged for a minute)");
+}
+
+std::size_t RefusalLog::sourcesRemembered() {
+  const std::lock_guard lock(mutex_);
+  return seen_.size();
 }
 
 }  // namespace fibdns::engine

@@ -3,20 +3,37 @@
 #include "fibdns/authority/lab_handler.h"
 #include "fibdns/dns/lab_codec.h"
 
+#include <cstdint>
+#include <string_view>
+#include <unordered_map>
+
 namespace fibdns::engine {
 namespace {
 
-// How many names `changes` would add to `zone`.
-std::size_t namesAdded(const authority::RecordCache& zone,
-                       const std::vector<authority::RecordChange>& changes) {
-  std::size_t added = 0;
+// How many names `changes` add to `zone`, net: an UPDATE may delete names as well as add them,
+// and only the names the store holds afterwards count against --max-records. Negative when it
+// shrinks. A name's last change decides whether it is there afterwards.
+std::int64_t netNamesAdded(const authority::RecordCache& zone,
+                           const std::vector<authority::RecordChange>& changes) {
+  std::unordered_map<std::string_view, bool> present_after;
   for (const authority::RecordChange& change : changes) {
-    if (change.kind == authority::RecordChange::Kind::Upsert &&
-        zone.find(change.record.name) == nullptr) {
-      ++added;
-    }
+    present_after[change.record.name] = change.kind == authority::RecordChange::Kind::Upsert;
   }
-  return added;
+  std::int64_t net = 0;
+  for (const auto& [name, present] : present_after) {
+    const bool present_before = zone.find(name) != nullptr;
+    net += static_cast<std::int64_t>(present) - static_cast<std::int64_t>(present_before);
+  }
+  return net;
+}
+
+// --max-records: refuse what grows the store beyond the limit. A change that does not grow it
+// (a replacement, or a swap of one name for another) passes even when the store is already at
+// or over the limit (a limit lowered at restart).
+bool exceedsLimit(const authority::RecordCache& zone,
+                  const std::vector<authority::RecordChange>& changes, std::size_t max_records) {
+  const std::int64_t net = netNamesAdded(zone, changes);
+  return net > 0 && zone.size() + static_cast<std::size_t>(net) > max_records;
 }
 
 }  // namespace
@@ -37,7 +54,7 @@ WriteRequest makeRegistrationRequest(dns::ARecord record, SteadyClock::time_poin
                      const authority::RecordCache& zone,
                      std::vector<authority::RecordChange>& changes) -> Status {
     changes.push_back(authority::RecordChange::upsert(record));
-    if (zone.size() + namesAdded(zone, changes) > max_records) {
+    if (exceedsLimit(zone, changes, max_records)) {
       changes.clear();
       return failedPrecondition("record limit reached");
     }
@@ -70,7 +87,7 @@ WriteRequest makeUpdateRequest(const authority::DnsRequestHandler& dns,
                      const authority::RecordCache& zone,
                      std::vector<authority::RecordChange>& changes) -> Status {
     Status planned = dns.plan(*update, zone, changes, *rcode);
-    if (planned.isOk() && zone.size() + namesAdded(zone, changes) > max_records) {
+    if (planned.isOk() && exceedsLimit(zone, changes, max_records)) {
       *rcode = update::UpdateRcode::Refused;
       changes.clear();
       return failedPrecondition("record limit reached");
@@ -78,13 +95,13 @@ WriteRequest makeUpdateRequest(const authority::DnsRequestHandler& dns,
     return planned;
   };
   request.done = [&dns, update, rcode, send = std::move(send)](const Status& outcome,
-                                                                std::uint32_t /*serial*/) {
+                                                               std::uint32_t /*serial*/) {
     // A refused plan carries its RCODE; any other failure is the commit's: SERVFAIL.
     const update::UpdateRcode answer =
-        outcome.isOk() ? update::UpdateRcode::NoError
-                       : (outcome.code() == StatusCode::FailedPrecondition
-                              ? *rcode
-                              : update::UpdateRcode::ServFail);
+        outcome.isOk()
+            ? update::UpdateRcode::NoError
+            : (outcome.code() == StatusCode::FailedPrecondition ? *rcode
+                                                                : update::UpdateRcode::ServFail);
     std::vector<std::uint8_t> reply = dns.updateReply(*update, answer, unixSeconds());
     if (!reply.empty()) {
       send(std::move(reply));

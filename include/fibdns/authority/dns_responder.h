@@ -46,6 +46,10 @@ struct ResponseExtras {
   std::span<const std::uint8_t> options;
   /// Bytes to keep free after the reply within the client's size limit (for a TSIG RR).
   std::size_t reserved_tail = 0;
+  /// The caller found the query malformed in a way the responder does not check (a malformed
+  /// COOKIE option, RFC 7873 §5.2.2): answer FORMERR, with the question and an OPT (DO copied)
+  /// when the query's sections parsed and held a valid OPT, as for any other FORMERR.
+  bool form_error = false;
 };
 
 /// Answers RFC 1035 queries from a RecordCache given per call: the pure "what do we answer" of the AS, with

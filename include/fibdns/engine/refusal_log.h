@@ -21,6 +21,9 @@ class RefusalLog {
   /// how many more were refused from that source since the last line.
   void refused(const std::string& what, const security::IpAddress& source);
 
+  /// How many sources this minute's table holds: at most kMaxSources (for tests).
+  std::size_t sourcesRemembered();
+
  private:
   using Clock = std::chrono::steady_clock;
   std::mutex mutex_;

@@ -551,6 +551,38 @@ TEST_F(DnsResponderTest, FormErrAndNotImpCarryAnOptWhenTheQueryHadAValidOne) {
   EXPECT_EQ(response->qdcount, 1);
 }
 
+// The caller's FORMERR (a malformed COOKIE option, RFC 7873 §5.2.2) is answered like the
+// responder's own: the question and an OPT with DO copied, not a bare header.
+TEST_F(DnsResponderTest, CallersFormErrCarriesQuestionAndOpt) {
+  auto responder = DnsResponder::create(rootZone());
+  ASSERT_TRUE(responder.isOk());
+  ResponseExtras extras;
+  extras.form_error = true;
+  QuerySpec query = spec("fibonacci.com", kA);
+  query.edns = true;
+  query.edns_do = true;
+  std::vector<std::uint8_t> out(1232);
+  const auto size = responder->respond(buildQuery(query), out, Transport::Udp, cache_, extras);
+  ASSERT_TRUE(size.has_value());
+  const auto response = testutil::parseResponse(std::span(out.data(), *size));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->fullRcode(), kFormErr);
+  EXPECT_EQ(response->qdcount, 1);
+  EXPECT_EQ(response->question_name, "fibonacci.com");
+  EXPECT_EQ(response->ancount, 0);
+  ASSERT_TRUE(response->has_opt);
+  EXPECT_TRUE(response->opt_do);
+
+  // Without EDNS in the query: the question only.
+  const auto plain_size =
+      responder->respond(buildQuery("fibonacci.com", kA), out, Transport::Udp, cache_, extras);
+  ASSERT_TRUE(plain_size.has_value());
+  const auto plain = testutil::parseResponse(std::span(out.data(), *plain_size));
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->fullRcode(), kFormErr);
+  EXPECT_FALSE(plain->has_opt);
+}
+
 TEST_F(DnsResponderTest, NsidIsSentWhenAskedForAndConfigured) {
   ZoneConfig config = rootZone();
   config.nsid = "as-1";
