@@ -35,6 +35,7 @@ DatagramOutcome DatagramHandler::handle(std::span<const std::uint8_t> datagram, 
                    },
                    refused)) {
       outcome.refused_write = refused;  // logged like a refused write: once per minute
+      outcome.refused_what = "a zone transfer";
       return outcome;
     } else {
       DnsRequestHandler::Outcome dns =
@@ -43,6 +44,7 @@ DatagramOutcome DatagramHandler::handle(std::span<const std::uint8_t> datagram, 
       outcome.update = std::move(dns.update);
       outcome.valid_server_cookie = dns.valid_server_cookie;
       outcome.refused_write = dns.refused_write;
+      outcome.refused_what = "a DNS UPDATE";
     }
     if (size) {
       reply.assign(reinterpret_cast<const char*>(dns_reply_.data()), *size);
@@ -61,6 +63,7 @@ DatagramOutcome DatagramHandler::handle(std::span<const std::uint8_t> datagram, 
   LabDecision decision = LabHandler::decide(text, zone);
   if (decision.registration && may_register_ && !may_register_(source)) {
     outcome.refused_write = true;
+    outcome.refused_what = "a lab registration";
     reply = dns::lab::encodeRegistrationFailed("not allowed from " + describeAddress(source));
     return outcome;
   }

@@ -174,8 +174,7 @@ void UdpWorker::run() {
         continue;
       }
       if (outcome.refused_write) {
-        context_.refusals.refused(outcome.is_dns ? "a DNS UPDATE or transfer" : "a lab registration",
-                                  source);
+        context_.refusals.refused(outcome.refused_what, source);
       }
       if (outcome.registration || outcome.update) {
         const bool queued = outcome.registration

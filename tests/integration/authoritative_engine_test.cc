@@ -286,10 +286,7 @@ TEST(AuthoritativeEngineIpv6, HealthCheckFailsWhenNothingAnswers) {
   EXPECT_NE(WEXITSTATUS(status), 0);
 }
 
-// DISABLED: the lab client behind --health-check (src/net/udp_lab_client.cc) is IPv4-only on
-// this branch ("not an IPv4 address: ::1"); it is being made IPv6-capable on another branch.
-// Enable this test when that lands.
-TEST(AuthoritativeEngineIpv6, DISABLED_HealthCheckWorksWithAnIpv6Bind) {
+TEST(AuthoritativeEngineIpv6, HealthCheckWorksWithAnIpv6Bind) {
   TempDir dir;
   const unsigned short port = freeWildcardPort();
   auto server = startServer(

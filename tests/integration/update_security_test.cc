@@ -618,10 +618,8 @@ TEST_F(UpdateSecurityTest, CookiesNsidEdeAndDoAsDigShowsThem) {
 // ---------------------------------------------------------------------------------------------
 // --allow-register: a lab registration from a source outside the list fails, naming the
 // address, and changes nothing; from inside it works; queries stay open to everyone.
-// DISABLED_ until --allow-register is wired (issue 11's CIDR library): today the flag is
-// unknown and the server exits 2 at start.
 
-TEST_F(UpdateSecurityTest, DISABLED_LabRegistrationFromOutsideAllowRegisterFailsAndChangesNothing) {
+TEST_F(UpdateSecurityTest, LabRegistrationFromOutsideAllowRegisterFailsAndChangesNothing) {
   const std::string outsider = "127.0.0.38";
   const std::string insider = "127.0.0.39";
   ASSERT_NO_FATAL_FAILURE(start("127.0.0.38", {"--allow-register", insider + "/32"}));

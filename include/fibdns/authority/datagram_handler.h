@@ -24,7 +24,8 @@ struct DatagramOutcome {
   std::shared_ptr<PendingUpdate> update;
   bool is_dns = false;               // the datagram was DNS (binary), not the lab's text
   bool valid_server_cookie = false;  // DNS: the client proved its address with a cookie
-  bool refused_write = false;        // a registration or UPDATE refused by the ACLs (to log)
+  bool refused_write = false;        // a registration, UPDATE or transfer refused by an ACL
+  const char* refused_what = "";     // what was refused, for the log: "a DNS UPDATE", ...
 };
 
 /// One port, two formats: a datagram of printable text is a lab request (LabHandler); anything
