@@ -38,11 +38,11 @@ if [ "${FIBDNS_SKIP_TSAN:-0}" != 1 ] && [ "$tsan" = OFF ] && [ "$sanitize" = OFF
     -DFIBDNS_TSAN=ON "${launcher[@]}" >/dev/null
   cmake --build "$tsan_dir" -j"$(nproc)" --target authoritative-server writer_test \
     snapshot_publisher_test tcp_server_test authoritative_server_test dns_dig_test \
-    authoritative_engine_test authoritative_engine_stress_test \
+    authoritative_engine_test authoritative_engine_stress_test update_security_test \
     ${FIBDNS_TSAN_EXTRA_TARGETS:-}
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
     ctest --test-dir "$tsan_dir" --output-on-failure -j"$(nproc)" --timeout 300 \
-    -R "${FIBDNS_TSAN_TESTS:-^(WriterTest|SnapshotPublisher|TcpServerTest|AuthoritativeServer|AuthoritativeEngine|DnsDigTest)}"
+    -R "${FIBDNS_TSAN_TESTS:-^(WriterTest|SnapshotPublisher|TcpServerTest|AuthoritativeServer|AuthoritativeEngine|DnsDigTest|UpdateSecurity)}"
   echo "ThreadSanitizer stage: $(( $(date +%s) - start )) s"
 fi
 
