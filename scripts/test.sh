@@ -20,7 +20,11 @@ case "${FIBDNS_SANITIZE:-0}" in
   thread) tsan=ON ;;
 esac
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  # Paths relative to the checkout, so that another clone of the project reuses the cache.
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIBDNS_BUILD_TESTS=ON \
   -DFIBDNS_SANITIZE="$sanitize" -DFIBDNS_TSAN="$tsan" "${launcher[@]}" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
