@@ -7,10 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -463,6 +467,151 @@ TEST_F(AsSecondariesTest, DigReadsAxfrAndIxfrAsTheRfcsSay) {
   const auto udp_formerr = udpAsk(no_soa);
   ASSERT_TRUE(udp_formerr.has_value());
   EXPECT_EQ(udp_formerr->rcode, 1);
+}
+
+// Measurements, not checks (bench/transfer_bench.sh runs them with
+// --gtest_also_run_disabled_tests and prints the lines starting "figure").
+
+// Registrations acknowledged -> answered by both secondaries (each polled every 10 ms), over
+// `rounds` changes, for `change` on `primary` (true when acknowledged).
+std::vector<long long> propagation(
+    SecondaryServer& knot, SecondaryServer& nsd, int rounds,
+    const std::function<bool(const std::string&, const std::string&)>& change) {
+  std::vector<long long> took;
+  for (int i = 0; i < rounds; ++i) {
+    const std::string name = "p" + std::to_string(i) + ".fib.test";
+    const std::string address = "10.9.0." + std::to_string(i + 1);
+    if (!change(name, address)) {
+      ADD_FAILURE() << "change " << i << " not acknowledged";
+      return took;
+    }
+    const auto acknowledged = Clock::now();
+    if (!knot.waitForAddress(name, address, seconds(10)) ||
+        !nsd.waitForAddress(name, address, seconds(10))) {
+      ADD_FAILURE() << "change " << i << " never reached both:\n" << knot.log() << nsd.log();
+      return took;
+    }
+    took.push_back(std::chrono::duration_cast<milliseconds>(Clock::now() - acknowledged).count());
+  }
+  return took;
+}
+
+void printFigures(const std::string& what, std::vector<long long> took) {
+  if (took.empty()) {
+    return;
+  }
+  std::sort(took.begin(), took.end());
+  std::string all;
+  for (const long long ms : took) {
+    all += (all.empty() ? "" : " ") + std::to_string(ms);
+  }
+  std::printf("figure %s: median %lld ms, max %lld ms over %zu (sorted: %s)\n", what.c_str(),
+              took[took.size() / 2], took.back(), took.size(), all.c_str());
+  std::fflush(stdout);
+}
+
+std::optional<int> nsdReloadTimeoutFromEnvironment() {
+  const char* value = std::getenv("FIBDNS_BENCH_NSD_RELOAD_TIMEOUT");
+  if (value == nullptr || *value == '\0') {
+    return 0;
+  }
+  if (std::string(value) == "default") {
+    return std::nullopt;
+  }
+  return std::atoi(value);
+}
+
+TEST_F(AsSecondariesTest, DISABLED_MeasurePropagationBesideKnotAsThePrimary) {
+  constexpr int kRounds = 20;
+  const std::optional<int> reload = nsdReloadTimeoutFromEnvironment();
+  const std::string setting =
+      reload ? "nsd xfrd-reload-timeout " + std::to_string(*reload) : "nsd default reload";
+  {
+    startAs();
+    SecondaryConfig knot = secondaryConfig(SecondaryKind::Knot, kZone, knot_endpoint_, as_, key_);
+    SecondaryConfig nsd = secondaryConfig(SecondaryKind::Nsd, kZone, nsd_endpoint_, as_, key_);
+    nsd.nsd_reload_timeout_s = reload;
+    knot_ = std::make_unique<SecondaryServer>(knot, temp_.file("knot"));
+    nsd_ = std::make_unique<SecondaryServer>(nsd, temp_.file("nsd"));
+    expectInSync(seconds(10));
+    printFigures("propagation AS (lab registration), " + setting,
+                 propagation(*knot_, *nsd_, kRounds,
+                             [&](const std::string& name, const std::string& address) {
+                               return registerName(name, address);
+                             }));
+    nsd_.reset();
+    knot_.reset();
+    server_.reset();
+  }
+  const DnsEndpoint primary = freeDnsEndpoint(kIp);
+  const DnsEndpoint knot_at = freeDnsEndpoint(kIp);
+  const DnsEndpoint nsd_at = freeDnsEndpoint(kIp);
+  KnotPrimary knot_primary(kZone, primary, key_, {knot_at, nsd_at}, {"www 10 A 10.0.0.2"},
+                           temp_.file("knot-primary"));
+  ASSERT_TRUE(knot_primary.waitUntilServing(seconds(10))) << knot_primary.log();
+  SecondaryConfig nsd = secondaryConfig(SecondaryKind::Nsd, kZone, nsd_at, primary, key_);
+  nsd.nsd_reload_timeout_s = reload;
+  SecondaryServer knot(secondaryConfig(SecondaryKind::Knot, kZone, knot_at, primary, key_),
+                       temp_.file("knot2"));
+  SecondaryServer nsd_server(nsd, temp_.file("nsd2"));
+  ASSERT_TRUE(knot.waitForSerial(1, seconds(10))) << knot.log();
+  ASSERT_TRUE(nsd_server.waitForSerial(1, seconds(10))) << nsd_server.log();
+  printFigures("propagation Knot primary (signed nsupdate), " + setting,
+               propagation(knot, nsd_server, kRounds,
+                           [&](const std::string& name, const std::string& address) {
+                             return knot_primary.nsupdateA(name, address, 10);
+                           }));
+}
+
+// A Knot secondary loading 100,000 names by AXFR (TSIG-signed) from the AS, beside the same zone
+// from a Knot primary: from the secondary's start to it answering the zone's last name.
+TEST_F(AsSecondariesTest, DISABLED_MeasureAxfrOf100000NamesToKnot) {
+  constexpr int kNames = 100000;
+  const auto time_secondary = [&](const DnsEndpoint& primary, const std::string& what) {
+    SecondaryServer knot(
+        secondaryConfig(SecondaryKind::Knot, kZone, freeDnsEndpoint(kIp), primary, key_),
+        temp_.file(what));
+    const auto took = knot.waitForAddress("host099999.fib.test", "10.1.134.159", seconds(120));
+    ASSERT_TRUE(took.has_value()) << knot.log();
+    std::string transfer_line;
+    std::istringstream lines(knot.log());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("AXFR, incoming") != std::string::npos &&
+          line.find("finished") != std::string::npos) {
+        transfer_line = line;
+      }
+    }
+    std::printf("figure axfr %d names %s: answered after %lld ms; %s\n", kNames, what.c_str(),
+                static_cast<long long>(took->count()), transfer_line.c_str());
+    std::fflush(stdout);
+  };
+  // The AS: migrate once, fill the records table by hand (one transaction), start it again.
+  startAs();
+  server_.reset();
+  int status = 0;
+  const std::string fill =
+      "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < " +
+      std::to_string(kNames - 1) +
+      ") INSERT INTO records(name, type, value, ttl) SELECT printf('host%06d.fib.test', i), 'A', "
+      "printf('10.%d.%d.%d', (i >> 16) & 255, (i >> 8) & 255, i & 255), 300 FROM c;";
+  (void)runCommand("sqlite3 " + temp_.file("records.db") + " \"" + fill + "\" 2>&1", &status);
+  ASSERT_EQ(status, 0);
+  startAs();
+  time_secondary(as_, "from-as");
+  server_.reset();
+
+  std::vector<std::string> lines;
+  lines.reserve(kNames);
+  for (int i = 0; i < kNames; ++i) {
+    char line[64];
+    std::snprintf(line, sizeof line, "host%06d 300 A 10.%d.%d.%d", i, (i >> 16) & 255,
+                  (i >> 8) & 255, i & 255);
+    lines.emplace_back(line);
+  }
+  KnotPrimary knot_primary(kZone, freeDnsEndpoint(kIp), key_, {}, lines,
+                           temp_.file("knot-primary"));
+  ASSERT_TRUE(knot_primary.waitUntilServing(seconds(60))) << knot_primary.log();
+  time_secondary(knot_primary.endpoint(), "from-knot");
 }
 
 }  // namespace
