@@ -378,6 +378,10 @@ TEST_F(AsSecondariesTest, TransfersOutsideAllowTransferAreRefused) {
     EXPECT_EQ(reply->rcode, 5);  // REFUSED
     EXPECT_EQ(reply->ancount, 0);
   }
+  // Five refusals from one source: one log line (one per source and minute).
+  const std::string as_log = server_->log();
+  EXPECT_EQ(count(as_log, "from " + std::string(kOutsider)), 1U) << as_log;
+  EXPECT_NE(as_log.find("refused"), std::string::npos) << as_log;
   // A key with the right name and a wrong secret never verifies: no transfer either.
   std::filesystem::create_directories(temp_.file("forged"));
   const TsigKey forged = makeTsigKey(temp_.file("forged"), "xfr");
