@@ -100,15 +100,20 @@ DnsRequestHandler::Outcome DnsRequestHandler::handle(std::span<const std::uint8_
   }
 
   // TSIG first (RFC 8945 §5.2): a signed request that fails is answered NOTAUTH and nothing
-  // else about it is looked at.
-  const security::TsigKeyring& keyring =
-      security_.keyring != nullptr ? *security_.keyring : no_keys_;
-  auto checked = security::verifyRequest(message, keyring, now, security::TsigPolicy{});
-  if (!checked) {
-    outcome.reply = DnsResponder::respondToOversized(message, out);  // FORMERR, header only
-    return outcome;
+  // else about it is looked at. TSIG and COOKIE live in the additional section: a message
+  // without one (most queries) is not walked for them.
+  const bool has_additional = header.arcount > 0;
+  std::optional<security::TsigVerdict> verdict;
+  if (has_additional) {
+    const security::TsigKeyring& keyring =
+        security_.keyring != nullptr ? *security_.keyring : no_keys_;
+    auto checked = security::verifyRequest(message, keyring, now, security::TsigPolicy{});
+    if (!checked) {
+      outcome.reply = DnsResponder::respondToOversized(message, out);  // FORMERR, header only
+      return outcome;
+    }
+    verdict = *checked;
   }
-  const std::optional<security::TsigVerdict> verdict = *checked;
   if (verdict && !verdict->isVerified()) {
     outcome.reply = notAuthReply(header, *verdict, now, out);
     return outcome;
@@ -145,7 +150,7 @@ DnsRequestHandler::Outcome DnsRequestHandler::handle(std::span<const std::uint8_
   std::array<std::uint8_t, 4 + security::kClientCookieSize + security::kServerCookieSize>
       cookie_option{};
   ResponseExtras extras;
-  if (security_.cookies != nullptr) {
+  if (security_.cookies != nullptr && has_additional) {
     auto cookie = security::findCookieOption(message);
     if (!cookie) {
       // FORMERR with the question and an OPT, as for any FORMERR to a query whose OPT is well

@@ -226,6 +226,10 @@ void UdpWorker::run() {
 }
 
 void UdpWorker::countReplies(std::size_t count) {
+  // Counted per batch, then added once per series: the counters are shared by every worker, and
+  // one atomic add per batch instead of per reply keeps their cache line from bouncing.
+  std::array<double, 5> lab{};   // by metrics::LabOutcome, Registration excepted
+  std::array<double, 16> dns{};  // by RCODE
   for (std::size_t i = 0; i < count; ++i) {
     const std::string& reply = replies_[i];
     if (reply.empty()) {
@@ -233,16 +237,26 @@ void UdpWorker::countReplies(std::size_t count) {
     }
     const std::string_view text(reply);
     if (text.rfind("TYPE=", 0) == 0) {
-      context_.metrics->labRequest(metrics::LabOutcome::Answer).Increment();
+      ++lab[static_cast<std::size_t>(metrics::LabOutcome::Answer)];
     } else if (text.rfind("NOT FOUND!", 0) == 0) {
-      context_.metrics->labRequest(metrics::LabOutcome::NotFound).Increment();
+      ++lab[static_cast<std::size_t>(metrics::LabOutcome::NotFound)];
     } else if (text.rfind("BAD REQUEST!", 0) == 0 || text.rfind("Registration Failed!", 0) == 0) {
-      context_.metrics->labRequest(metrics::LabOutcome::BadRequest).Increment();
+      ++lab[static_cast<std::size_t>(metrics::LabOutcome::BadRequest)];
     } else if (text.rfind("SERVER ERROR!", 0) == 0) {
-      context_.metrics->labRequest(metrics::LabOutcome::ServerError).Increment();
+      ++lab[static_cast<std::size_t>(metrics::LabOutcome::ServerError)];
     } else if (reply.size() >= 4) {
-      context_.metrics->dnsQuery(metrics::DnsTransport::Udp, static_cast<unsigned>(reply[3] & 0x0F))
-          .Increment();
+      ++dns[static_cast<std::size_t>(reply[3] & 0x0F)];
+    }
+  }
+  for (std::size_t outcome = 0; outcome < lab.size(); ++outcome) {
+    if (lab[outcome] > 0) {
+      context_.metrics->labRequest(static_cast<metrics::LabOutcome>(outcome)).Increment(lab[outcome]);
+    }
+  }
+  for (std::size_t rcode = 0; rcode < dns.size(); ++rcode) {
+    if (dns[rcode] > 0) {
+      context_.metrics->dnsQuery(metrics::DnsTransport::Udp, static_cast<unsigned>(rcode))
+          .Increment(dns[rcode]);
     }
   }
 }
