@@ -13,7 +13,7 @@
 #include <random>
 #include <unordered_map>
 
-#include "engine/event_fd.h"
+#include "engine/thread_support.h"
 #include "fibdns/common/logging.h"
 #include "fibdns/transfer/notify.h"
 #include "fibdns/transfer/notify_scheduler.h"
@@ -60,7 +60,10 @@ Notifier::~Notifier() {
   }
 }
 
-void Notifier::start() { thread_ = std::thread([this] { run(); }); }
+void Notifier::start() { thread_ = std::thread([this] {
+    detail::nameThisThread("fibdns-notify");
+    run();
+  }); }
 
 void Notifier::stop() {
   if (!thread_.joinable()) {

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 
-#include "engine/event_fd.h"
+#include "engine/thread_support.h"
 #include "fibdns/common/logging.h"
 #include "fibdns/engine/write_requests.h"
 
@@ -88,7 +88,10 @@ TcpService::~TcpService() {
   }
 }
 
-void TcpService::start() { thread_ = std::thread([this] { run(); }); }
+void TcpService::start() { thread_ = std::thread([this] {
+    detail::nameThisThread("fibdns-tcp");
+    run();
+  }); }
 
 void TcpService::deliverLater(std::uint64_t id,
                               std::vector<std::vector<std::uint8_t>> messages) {

@@ -9,6 +9,7 @@
 
 #include "fibdns/authority/datagram_handler.h"
 #include "fibdns/authority/lab_handler.h"
+#include "engine/thread_support.h"
 #include "fibdns/common/logging.h"
 #include "fibdns/engine/write_requests.h"
 
@@ -77,7 +78,10 @@ std::uint16_t UdpWorker::port() const {
   return bound.port();
 }
 
-void UdpWorker::start() { thread_ = std::thread([this] { run(); }); }
+void UdpWorker::start() { thread_ = std::thread([this] {
+    detail::nameThisThread("fibdns-udp");
+    run();
+  }); }
 
 void UdpWorker::stop() {
   if (!thread_.joinable()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "engine/thread_support.h"
 #include "fibdns/common/logging.h"
 
 namespace fibdns::engine {
@@ -17,7 +18,10 @@ Writer::Writer(authority::RecordRepository& repository, authority::RecordCache z
 
 Writer::~Writer() { stop(); }
 
-void Writer::start() { thread_ = std::thread([this] { run(); }); }
+void Writer::start() { thread_ = std::thread([this] {
+    detail::nameThisThread("fibdns-writer");
+    run();
+  }); }
 
 bool Writer::submit(WriteRequest&& request) {
   {
