@@ -51,8 +51,12 @@ void RecordCache::Shards<Shard>::markShared() {
 
 RecordCache::RecordCache() = default;
 
+RecordCache::RecordCache(Unfilled) : records_(Unfilled{}), ancestors_(Unfilled{}) {}
+
 RecordCache RecordCache::share() {
-  RecordCache copy;
+  // Copies pointers only: a fresh RecordCache would allocate 2 * kShards empty maps first, which
+  // cost more than the commit it follows (seen in a profile of one-record commits).
+  RecordCache copy(Unfilled{});
   copy.records_.shards = records_.shards;
   copy.ancestors_.shards = ancestors_.shards;
   copy.records_.markShared();

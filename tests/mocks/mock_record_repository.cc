@@ -9,8 +9,9 @@ using ::testing::Return;
 MockRecordRepository::MockRecordRepository() {
   ON_CALL(*this, apply(_)).WillByDefault(Return(Result<CommitResult>(CommitResult{2, true, {2}})));
   ON_CALL(*this, loadAll()).WillByDefault(Return(Result<LoadedRecords>(LoadedRecords{{}, {}, 1})));
-  ON_CALL(*this, find(_, _))
-      .WillByDefault(Return(Result<std::optional<dns::ARecord>>(std::optional<dns::ARecord>{})));
+  ON_CALL(*this, find(_, _)).WillByDefault([](std::string_view, dns::RecordType) {
+    return Result<std::optional<dns::ARecord>>(std::optional<dns::ARecord>{});
+  });
   ON_CALL(*this, changeSerial()).WillByDefault(Return(Result<std::uint32_t>(1U)));
   ON_CALL(*this, checkpoint()).WillByDefault(Return(Status::ok()));
 }

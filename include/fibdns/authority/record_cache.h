@@ -75,11 +75,15 @@ class RecordCache {
   using RecordShard = Map<dns::ARecord>;
   using AncestorShard = Map<std::uint32_t>;
 
+  struct Unfilled {};  // constructs without allocating the empty shards (share() fills them)
+  explicit RecordCache(Unfilled);
+
   template <typename Shard>
   struct Shards {
     std::vector<std::shared_ptr<Shard>> shards;
     std::vector<bool> owned;  // owned[i]: shards[i] is referenced by this instance only
     Shards();
+    explicit Shards(Unfilled) {}
     const Shard& read(std::string_view key) const;
     Shard& write(std::string_view key);  // clones a shared shard first
     void markShared();
