@@ -14,7 +14,8 @@
 #     to notify; Knot's defaults otherwise (KNOT_ZONEFILE_SYNC sets `zonefile-sync`, default:
 #     Knot's, 0 = the zone file is rewritten after every change); fresh storage each pass.
 # After each server's runs, every acknowledged name must be in the server's zone with its address
-# (a TSIG-signed dig AXFR, bounded by 120 s). Prints per-pass figures, then the medians side by
+# (a TSIG-signed dig AXFR, bounded by 120 s), and again after the server was killed with SIGKILL
+# and started on what it left. Prints per-pass figures, then the medians side by
 # side with AS/Knot and the goal (AS >= Knot at each writer count).
 #   DUR (seconds per writer count, default 10, at most 60), REPEATS (1: passes, AS then Knot in
 #   each), WRITERS (1,16), INSTALL (1), BUILD_DIR (build-release), BUILD_TYPE (Release), AS_PORT
@@ -88,18 +89,21 @@ zone:
 EOF
 bench_own_work
 
-start_server() {  # as|knot: a fresh server (empty database / storage), answering
+start_server() {  # as|knot [keep]: a fresh server (empty database / storage), answering; with
+  # "keep", the same server again on what the previous one left (after kill -9)
   case $1 in
     as)
-      rm -f "$work"/as.db*
+      [ "${2:-}" = keep ] || rm -f "$work"/as.db*
       start_as "$as_port" "$work/as.db" --tsig-keyfile "$work/as.key" --allow-update as-update
       register_fibonacci "$as_port"
       wait_answer "$as_port"
       ;;
     knot)
-      rm -rf "$work/knot/db" "$work/knot/fib.test.zone"
-      as_server_user mkdir "$work/knot/db"  # Knot's DDNS fails ("not exists") without it
-      as_server_user cp "$work/fib.test.zone" "$work/knot/fib.test.zone"
+      if [ "${2:-}" != keep ]; then
+        rm -rf "$work/knot/db" "$work/knot/fib.test.zone"
+        as_server_user mkdir "$work/knot/db"  # Knot's DDNS fails ("not exists") without it
+        as_server_user cp "$work/fib.test.zone" "$work/knot/fib.test.zone"
+      fi
       ${server_user[@]+"${server_user[@]}"} knotd -c "$work/knot/knot.conf" 2>>"$work/knot/stderr" &
       server_pid=$!
       wait_answer "$knot_port"
@@ -157,6 +161,14 @@ for pass in $(seq "$repeats"); do
     verdict=ok
     echo "    SOA serial: $serial0 -> $(soa_serial "$port") for $(wc -l <"$work/$server.names") acknowledged updates" >"$work/check"
     check_names "$port" "$work/$server.names" "$keyfile" >>"$work/check" || { verdict=MISSING; failed=1; }
+    # Durable: the server killed with SIGKILL (no chance to flush anything), started again on
+    # what it left, and the same check.
+    kill -9 "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+    start_server "$server" keep
+    { check_names "$port" "$work/$server.names" "$keyfile" | sed 's/check:/after kill -9 and a restart:/'; } >>"$work/check" ||
+      { verdict=MISSING; failed=1; }
     bench_stop_server
     [ "$server" = as ] && [ "$server_rc" != 0 ] && echo "  the AS exited with $server_rc on SIGTERM (not a clean drain)"
     sed 's/ busy_before_pct=.*//; s/^/  '"pass $pass $server"': /' "$work/out"
