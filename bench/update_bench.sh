@@ -27,9 +27,9 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 
 dur=${DUR:-10}
-[ "$dur" -ge 1 ] && [ "$dur" -le 60 ] || { echo "DUR must be 1..60 seconds" >&2; exit 2; }
+if [ "$dur" -lt 1 ] || [ "$dur" -gt 60 ]; then echo "DUR must be 1..60 seconds" >&2; exit 2; fi
 repeats=${REPEATS:-1}
-[ "$repeats" -ge 1 ] && [ "$repeats" -le 10 ] || { echo "REPEATS must be 1..10" >&2; exit 2; }
+if [ "$repeats" -lt 1 ] || [ "$repeats" -gt 10 ]; then echo "REPEATS must be 1..10" >&2; exit 2; fi
 writers=${WRITERS:-1,16}
 as_port=${AS_PORT:-53650}
 knot_port=${KNOT_PORT:-53651}
@@ -117,7 +117,7 @@ soa_serial() {  # port: the zone's SOA serial as dig reads it ("?" when there is
 # Every acknowledged "name address" in $2 must be in the zone of the server on port $1, with that
 # address (an AXFR signed with key file $3). Prints the verdict; returns 1 when a name is missing.
 check_names() {  # port names keyfile
-  local acked out
+  local acked
   acked=$(wc -l <"$2")
   timeout 120 dig -k "$3" +tries=1 +time=30 @127.0.0.1 -p "$1" fib.test AXFR >"$work/axfr" 2>&1 || true
   if [ "$(grep -cE '^fib\.test\.\s+[0-9]+\s+IN\s+SOA' "$work/axfr")" -lt 2 ]; then
