@@ -1,19 +1,11 @@
 #include "fibdns/authority/datagram_handler.h"
 
-#include <arpa/inet.h>
-
 #include <string_view>
 
 #include "fibdns/authority/lab_handler.h"
 #include "fibdns/dns/lab_codec.h"
 
 namespace fibdns::authority {
-
-std::string describeAddress(const security::IpAddress& address) {
-  char text[INET6_ADDRSTRLEN] = {};
-  ::inet_ntop(address.isV4() ? AF_INET : AF_INET6, address.octets().data(), text, sizeof text);
-  return text;
-}
 
 DatagramOutcome DatagramHandler::handle(std::span<const std::uint8_t> datagram, bool truncated,
                                         const security::IpAddress& source, std::uint64_t now,
@@ -64,7 +56,7 @@ DatagramOutcome DatagramHandler::handle(std::span<const std::uint8_t> datagram, 
   if (decision.registration && may_register_ && !may_register_(source)) {
     outcome.refused_write = true;
     outcome.refused_what = "a lab registration";
-    reply = dns::lab::encodeRegistrationFailed("not allowed from " + describeAddress(source));
+    reply = dns::lab::encodeRegistrationFailed("not allowed from " + source.toString());
     return outcome;
   }
   reply = std::move(decision.reply);

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -15,6 +14,7 @@
 
 #include "engine/thread_support.h"
 #include "fibdns/common/logging.h"
+#include "fibdns/dns/wire_name.h"
 #include "fibdns/transfer/notify.h"
 #include "fibdns/transfer/notify_scheduler.h"
 #include "fibdns/transfer/zone_content.h"
@@ -22,16 +22,11 @@
 namespace fibdns::engine {
 namespace {
 
+// Zone names as the transfer library takes them: the lookup key ("" for the root). The
+// responder has validated every apex, so they parse.
 std::string apexText(const std::string& apex) {
-  // Zone names as the transfer library takes them: normalised, "" for the root.
-  std::string text = apex;
-  if (!text.empty() && text.back() == '.') {
-    text.pop_back();
-  }
-  for (char& c : text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return text;
+  auto name = dns::WireName::fromHostName(apex);
+  return name ? std::string(name->key()) : std::string();
 }
 
 }  // namespace

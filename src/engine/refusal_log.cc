@@ -1,12 +1,11 @@
 #include "fibdns/engine/refusal_log.h"
 
-#include "fibdns/authority/datagram_handler.h"
 #include "fibdns/common/logging.h"
 
 namespace fibdns::engine {
 
 void RefusalLog::refused(const std::string& what, const security::IpAddress& source) {
-  const std::string address = authority::describeAddress(source);
+  const std::string address = source.toString();
 
   {
     const std::lock_guard lock(mutex_);

@@ -55,21 +55,7 @@ bool SocketAddress::isWildcard() const {
   return false;
 }
 
-std::string SocketAddress::ip() const {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (family() == AF_INET) {
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, text,
-                sizeof text);
-  } else if (family() == AF_INET6) {
-    const in6_addr& address = reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr;
-    if (IN6_IS_ADDR_V4MAPPED(&address)) {
-      ::inet_ntop(AF_INET, &address.s6_addr[12], text, sizeof text);
-    } else {
-      ::inet_ntop(AF_INET6, &address, text, sizeof text);
-    }
-  }
-  return text;
-}
+std::string SocketAddress::ip() const { return securityAddress().toString(); }
 
 std::string SocketAddress::toString() const {
   const std::string port_text = std::to_string(port());
@@ -80,14 +66,9 @@ std::string SocketAddress::toString() const {
 }
 
 security::IpAddress SocketAddress::securityAddress() const {
-  if (family() == AF_INET6) {
-    std::array<std::uint8_t, 16> bytes{};
-    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, 16);
-    return security::IpAddress::v6(bytes);
-  }
-  std::array<std::uint8_t, 4> bytes{};
-  std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, 4);
-  return security::IpAddress::v4(bytes);
+  // Only AF_INET and AF_INET6 addresses are ever stored here (fromIp, recvmmsg, accept4).
+  auto address = IpAddress::fromSockaddr(get());
+  return address ? *address : IpAddress{};
 }
 
 Result<std::vector<SocketAddress>> parseAddressList(std::string_view list, std::uint16_t port) {

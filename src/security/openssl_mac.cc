@@ -45,15 +45,20 @@ Mac::Mac(Mac&&) noexcept = default;
 Mac& Mac::operator=(Mac&&) noexcept = default;
 Mac::~Mac() = default;
 
-Mac Mac::hmac(TsigAlgorithm algorithm, std::span<const std::uint8_t> key) {
+Mac Mac::withContext(const char* mac_name) {
   Mac mac;
-  EVP_MAC* const algo = fetchedMac(OSSL_MAC_NAME_HMAC);
+  EVP_MAC* const algo = fetchedMac(mac_name);
   if (algo == nullptr) {
     return mac;
   }
   mac.context_ = std::make_unique<Context>();
   mac.context_->ctx = EVP_MAC_CTX_new(algo);
-  if (mac.context_->ctx == nullptr) {
+  return mac;
+}
+
+Mac Mac::hmac(TsigAlgorithm algorithm, std::span<const std::uint8_t> key) {
+  Mac mac = withContext(OSSL_MAC_NAME_HMAC);
+  if (mac.context_ == nullptr || mac.context_->ctx == nullptr) {
     return mac;
   }
   // OSSL_PARAM wants a mutable char*; OpenSSL only reads it.
@@ -69,14 +74,8 @@ Mac Mac::hmac(TsigAlgorithm algorithm, std::span<const std::uint8_t> key) {
 }
 
 Mac Mac::siphash24(std::span<const std::uint8_t, 16> key) {
-  Mac mac;
-  EVP_MAC* const algo = fetchedMac(OSSL_MAC_NAME_SIPHASH);
-  if (algo == nullptr) {
-    return mac;
-  }
-  mac.context_ = std::make_unique<Context>();
-  mac.context_->ctx = EVP_MAC_CTX_new(algo);
-  if (mac.context_->ctx == nullptr) {
+  Mac mac = withContext(OSSL_MAC_NAME_SIPHASH);
+  if (mac.context_ == nullptr || mac.context_->ctx == nullptr) {
     return mac;
   }
   // 8-byte output, 2 compression and 4 finalisation rounds: SipHash-2-4 (OpenSSL's defaults,

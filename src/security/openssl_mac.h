@@ -34,6 +34,8 @@ class Mac {
   std::size_t finish(std::span<std::uint8_t, kMaxMacLength> out);
 
  private:
+  // A Mac holding a fresh context of that OpenSSL MAC (context_ null or its ctx null on failure).
+  static Mac withContext(const char* mac_name);
   struct Context;
   Mac() = default;
   std::unique_ptr<Context> context_;

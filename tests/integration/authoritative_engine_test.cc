@@ -239,8 +239,8 @@ TEST(AuthoritativeEngineStore, SkipsHandWrittenBadRowsNamingEachAndServesTheRest
 // on `dns_ip`.
 void expectServedOver(const std::string& lab_ip, const std::string& dns_ip, unsigned short port,
                       const std::string& name, const std::string& address) {
-  EXPECT_EQ(udpExchangeAny(lab_ip, port, labRegistration(name, address, 30)), kSucceeded);
-  EXPECT_EQ(udpExchangeAny(lab_ip, port, labQuery(name)),
+  EXPECT_EQ(udpExchange(lab_ip, port, labRegistration(name, address, 30)), kSucceeded);
+  EXPECT_EQ(udpExchange(lab_ip, port, labQuery(name)),
             "TYPE=A\nNAME=" + name + "\nVALUE=" + address + "\nTTL=30\n");
   EXPECT_EQ(dig(dns_ip, port, "+short " + name + " A"), address + "\n");
   const std::string tcp = dig(dns_ip, port, "+tcp " + name + " A");
@@ -253,10 +253,10 @@ TEST(AuthoritativeEngineIpv6, ServesTheLabProtocolAndDnsOnIpv6Loopback) {
   const unsigned short port = freeWildcardPort();
   auto server = startServer(
       dir, {"--bind", "::1", "--port", std::to_string(port), "--db", dir.file("records.db")});
-  ASSERT_FALSE(waitForUdpReplyAny("::1", port, labQuery("ready.check")).empty()) << server->log();
+  ASSERT_FALSE(waitForUdpReply("::1", port, labQuery("ready.check")).empty()) << server->log();
   expectServedOver("::1", "::1", port, "v6.only.test", "10.26.0.1");
   // Only where it was told: nothing on IPv4 loopback.
-  EXPECT_EQ(udpExchangeAny("127.0.0.1", port, labQuery("v6.only.test"), milliseconds(300)), "");
+  EXPECT_EQ(udpExchange("127.0.0.1", port, labQuery("v6.only.test"), milliseconds(300)), "");
   EXPECT_NE(server->log().find("[::1]:" + std::to_string(port)), std::string::npos)
       << server->log();
 }
@@ -265,7 +265,7 @@ TEST(AuthoritativeEngineIpv6, DefaultBindServesIpv4AndIpv6) {
   TempDir dir;
   const unsigned short port = freeWildcardPort();
   auto server = startServer(dir, {"--port", std::to_string(port), "--db", dir.file("records.db")});
-  ASSERT_FALSE(waitForUdpReplyAny("::1", port, labQuery("ready.check")).empty()) << server->log();
+  ASSERT_FALSE(waitForUdpReply("::1", port, labQuery("ready.check")).empty()) << server->log();
   expectServedOver("::1", "127.0.0.1", port, "v6.default.test", "10.26.0.2");
   expectServedOver("127.0.0.1", "::1", port, "v4.default.test", "10.26.0.3");
 
@@ -291,7 +291,7 @@ TEST(AuthoritativeEngineIpv6, HealthCheckWorksWithAnIpv6Bind) {
   const unsigned short port = freeWildcardPort();
   auto server = startServer(
       dir, {"--bind", "::1", "--port", std::to_string(port), "--db", dir.file("records.db")});
-  ASSERT_FALSE(waitForUdpReplyAny("::1", port, labQuery("ready.check")).empty()) << server->log();
+  ASSERT_FALSE(waitForUdpReply("::1", port, labQuery("ready.check")).empty()) << server->log();
   ChildProcess check(binaryPath("authoritative-server"),
                      {"--health-check", "--bind", "::1", "--port", std::to_string(port)},
                      dir.file("check.log"));

@@ -56,7 +56,4 @@ class DatagramHandler {
   std::vector<std::uint8_t> dns_reply_ = std::vector<std::uint8_t>(DnsResponder::kEdnsPayload);
 };
 
-/// "192.0.2.1" or "2001:db8::1".
-std::string describeAddress(const security::IpAddress& address);
-
 }  // namespace fibdns::authority

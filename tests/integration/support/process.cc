@@ -129,44 +129,6 @@ unsigned short freePort(const std::string& ip, int type) {
 unsigned short freeUdpPort(const std::string& ip) { return freePort(ip, SOCK_DGRAM); }
 unsigned short freeTcpPort(const std::string& ip) { return freePort(ip, SOCK_STREAM); }
 
-std::string udpExchange(const std::string& ip, unsigned short port, const std::string& request,
-                        std::chrono::milliseconds timeout) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  ::inet_pton(AF_INET, ip.c_str(), &address.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::send(fd, request.data(), request.size(), 0) < 0) {
-    ::close(fd);
-    return {};
-  }
-  pollfd pfd{fd, POLLIN, 0};
-  std::string reply;
-  if (::poll(&pfd, 1, static_cast<int>(timeout.count())) == 1) {
-    char buffer[65536];
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n > 0) {
-      reply.assign(buffer, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  return reply;
-}
-
-std::string waitForUdpReply(const std::string& ip, unsigned short port, const std::string& request,
-                            std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::string reply = udpExchange(ip, port, request, std::chrono::milliseconds(100));
-    if (!reply.empty()) {
-      return reply;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return {};
-}
-
 std::string runCommand(const std::string& command, int* status) {
   std::string output;
   FILE* pipe = ::popen(command.c_str(), "r");

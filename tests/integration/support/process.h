@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "integration/support/sockets.h"  // udpExchange, waitForUdpReply: every test that starts a server
 #include "support/temp_dir.h"
 
 namespace fibdns::testing {
@@ -38,16 +39,6 @@ class ChildProcess {
 unsigned short freeUdpPort(const std::string& ip);
 /// A TCP port on `ip` that was free a moment ago.
 unsigned short freeTcpPort(const std::string& ip);
-
-/// Sends one datagram from a fresh socket and waits up to `timeout` for the reply; empty when
-/// none came.
-std::string udpExchange(const std::string& ip, unsigned short port, const std::string& request,
-                        std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
-
-/// Asks `request` until a reply comes (the server is up) or `timeout` passes; the reply or "".
-/// Polls every 20 ms: a closed port answers at once with ICMP, so this must not spin.
-std::string waitForUdpReply(const std::string& ip, unsigned short port, const std::string& request,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 /// Runs a shell command, returns its stdout; `status` gets the exit status.
 std::string runCommand(const std::string& command, int* status = nullptr);

@@ -190,7 +190,7 @@ std::optional<std::vector<std::uint8_t>> tcpDnsRoundTrip(const Socket& socket,
   return reply;
 }
 
-std::string udpExchangeAny(const std::string& ip, unsigned short port, const std::string& request,
+std::string udpExchange(const std::string& ip, unsigned short port, const std::string& request,
                            std::chrono::milliseconds timeout) {
   const Socket socket = connectedUdp(ip, port);
   if (!socket.valid()) {
@@ -199,11 +199,11 @@ std::string udpExchangeAny(const std::string& ip, unsigned short port, const std
   return udpRoundTrip(socket, request, timeout).value_or("");
 }
 
-std::string waitForUdpReplyAny(const std::string& ip, unsigned short port,
+std::string waitForUdpReply(const std::string& ip, unsigned short port,
                                const std::string& request, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
-    std::string reply = udpExchangeAny(ip, port, request, std::chrono::milliseconds(100));
+    std::string reply = udpExchange(ip, port, request, std::chrono::milliseconds(100));
     if (!reply.empty()) {
       return reply;
     }

@@ -59,12 +59,13 @@ std::optional<std::vector<std::uint8_t>> tcpDnsRoundTrip(const Socket& socket,
                                                          const std::vector<std::uint8_t>& query,
                                                          std::chrono::milliseconds timeout);
 
-/// udpExchange for IPv4 and IPv6 alike: one datagram from a fresh socket, the reply or "".
-std::string udpExchangeAny(const std::string& ip, unsigned short port, const std::string& request,
+/// Sends one datagram (IPv4 or IPv6) from a fresh socket and waits up to `timeout` for the
+/// reply; "" when none came.
+std::string udpExchange(const std::string& ip, unsigned short port, const std::string& request,
                            std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
 
 /// Asks `request` every 20 ms until a reply comes or `timeout` passes; the reply or "".
-std::string waitForUdpReplyAny(const std::string& ip, unsigned short port,
+std::string waitForUdpReply(const std::string& ip, unsigned short port,
                                const std::string& request,
                                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 

@@ -122,8 +122,7 @@ class TcpServerTest : public ::testing::Test {
 TEST_F(TcpServerTest, AClientBeyondItsCapClosesItsOwnIdlestConnection) {
   start({.max_connections = 100, .max_per_client = 2, .idle_timeout = 10s});
   Client first("127.0.0.1", port_);
-  ASSERT_TRUE(first.queryAnswered());
-  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(first.queryAnswered());  // before second's query: first is the idlest
   Client second("127.0.0.1", port_);
   ASSERT_TRUE(second.queryAnswered());
   Client third("127.0.0.1", port_);  // over the cap of 2: `first` is the idlest
