@@ -1,14 +1,12 @@
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "fibdns/common/persistent_hash_set.h"
 #include "fibdns/dns/a_record.h"
 
 namespace fibdns::authority {
@@ -19,26 +17,25 @@ namespace fibdns::authority {
 ///
 /// Names are normalised (lowercase, no trailing dot; the root is "").
 ///
-/// Copy-on-write in shards, so that publishing a new version to the query threads costs a few
-/// microseconds however many names there are: the content is split by name hash into kShards
-/// shards held by shared_ptr. share() returns a copy that shares every shard; after it, the
-/// next change to a shard clones that shard first (once), so a shared shard is never written.
+/// Copy-on-write, so that publishing a new version to the query threads costs a few
+/// microseconds however many names there are: the content lives in PersistentHashSets, whose
+/// copies share every node until one of them changes it. share() returns such a copy.
 /// Consequently an instance is not thread-safe, but a copy obtained from share() may be read by
-/// any number of threads while the original keeps changing (the writer/reader split of the AS
-/// engine: engine::SnapshotPublisher).
+/// any number of threads while the original keeps changing, provided the copies are made,
+/// changed and destroyed on one thread (the writer/reader split of the AS engine:
+/// engine::SnapshotPublisher, which frees old snapshots on the writer's thread).
 class RecordCache {
  public:
-  static constexpr std::size_t kShards = 1024;
-
-  RecordCache();
+  RecordCache() = default;
   RecordCache(RecordCache&&) noexcept = default;
   RecordCache& operator=(RecordCache&&) noexcept = default;
-  // Copies go through share(), which must also mark this instance's shards as shared.
+  // Copies go through share(), which says what they cost and who may read them.
   RecordCache(const RecordCache&) = delete;
   RecordCache& operator=(const RecordCache&) = delete;
 
-  /// A copy sharing every shard with this one (cheap: kShards pointer copies). Both this cache
-  /// and the copy clone a shard before they next change it.
+  /// A copy sharing everything with this one (two pointer copies). Either of them clones what
+  /// it next changes. Not const, although it changes nothing: only the owner's thread may make
+  /// copies, and a reader holds a const RecordCache.
   RecordCache share();
 
   /// Replaces the whole content (start-up load).
@@ -49,52 +46,39 @@ class RecordCache {
   bool erase(std::string_view name);
 
   /// The record of a name, or nullptr. The pointer is valid until the next change.
-  const dns::ARecord* find(std::string_view name) const;
+  const dns::ARecord* find(std::string_view name) const { return records_.find(name); }
   /// True when some record's name is strictly below `name` (e.g. "b.com" for "a.b.com"): such a
   /// name exists in DNS as an empty non-terminal (RFC 8020: NODATA, not NXDOMAIN).
-  bool hasNamesBelow(std::string_view name) const;
+  bool hasNamesBelow(std::string_view name) const { return ancestors_.find(name) != nullptr; }
   /// Calls visit(record) for every record, in no particular order.
-  void forEach(const std::function<void(const dns::ARecord&)>& visit) const;
+  void forEach(const std::function<void(const dns::ARecord&)>& visit) const {
+    records_.forEach(visit);
+  }
 
-  std::size_t size() const { return size_; }
+  std::size_t size() const { return records_.size(); }
 
   /// The store's change serial, served as the SOA serial.
   std::uint32_t serial() const { return serial_; }
   void setSerial(std::uint32_t serial) { serial_ = serial; }
 
  private:
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const {
-      return std::hash<std::string_view>{}(text);
-    }
+  struct NameOfRecord {
+    std::string_view operator()(const dns::ARecord& record) const { return record.name; }
   };
-  template <typename Value>
-  using Map = std::unordered_map<std::string, Value, StringHash, std::equal_to<>>;
-  // Every proper ancestor of a stored name, with how many stored names are below it.
-  using RecordShard = Map<dns::ARecord>;
-  using AncestorShard = Map<std::uint32_t>;
-
-  struct Unfilled {};  // constructs without allocating the empty shards (share() fills them)
-  explicit RecordCache(Unfilled);
-
-  template <typename Shard>
-  struct Shards {
-    std::vector<std::shared_ptr<Shard>> shards;
-    std::vector<bool> owned;  // owned[i]: shards[i] is referenced by this instance only
-    Shards();
-    explicit Shards(Unfilled) {}
-    const Shard& read(std::string_view key) const;
-    Shard& write(std::string_view key);  // clones a shared shard first
-    void markShared();
+  // A proper ancestor of stored names, with how many stored names are below it.
+  struct Ancestor {
+    std::string name;
+    std::uint32_t names_below = 0;
+  };
+  struct NameOfAncestor {
+    std::string_view operator()(const Ancestor& ancestor) const { return ancestor.name; }
   };
 
   void addAncestors(std::string_view name);
   void removeAncestors(std::string_view name);
 
-  Shards<RecordShard> records_;
-  Shards<AncestorShard> ancestors_;
-  std::size_t size_ = 0;
+  PersistentHashSet<dns::ARecord, NameOfRecord> records_;
+  PersistentHashSet<Ancestor, NameOfAncestor> ancestors_;
   std::uint32_t serial_ = 0;
 };
 

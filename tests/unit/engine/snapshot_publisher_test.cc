@@ -36,6 +36,9 @@ TEST(SnapshotPublisher, ReadersSeeWholeSnapshotsWhileTheWriterKeepsChanging) {
           ASSERT_NE(newest, nullptr);
           ASSERT_EQ(newest->ttl, serial - 1);
           ASSERT_EQ(snapshot.find("n" + std::to_string(serial)), nullptr);
+          const dns::ARecord* older = snapshot.find("n" + std::to_string(serial / 2));
+          ASSERT_NE(older, nullptr);  // earlier names stay in later snapshots
+          ASSERT_EQ(older->ttl, serial / 2);
           ASSERT_TRUE(snapshot.hasNamesBelow(""));
         }
         checks.fetch_add(1);
