@@ -90,6 +90,7 @@ TcpService::~TcpService() {
 
 void TcpService::start() { thread_ = std::thread([this] {
     detail::nameThisThread("fibdns-tcp");
+    detail::requestShortTimeSlice(detail::kQueryThreadSlice);
     run();
   }); }
 
