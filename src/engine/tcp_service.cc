@@ -90,7 +90,7 @@ TcpService::~TcpService() {
 
 void TcpService::start() { thread_ = std::thread([this] {
     detail::nameThisThread("fibdns-tcp");
-    detail::requestShortTimeSlice(detail::kQueryThreadSlice);
+    (void)requestShortTimeSlice(detail::kQueryThreadSlice);
     run();
   }); }
 

@@ -80,7 +80,7 @@ std::uint16_t UdpWorker::port() const {
 
 void UdpWorker::start() { thread_ = std::thread([this] {
     detail::nameThisThread("fibdns-udp");
-    detail::requestShortTimeSlice(detail::kQueryThreadSlice);
+    (void)requestShortTimeSlice(detail::kQueryThreadSlice);
     run();
   }); }
 

@@ -22,7 +22,7 @@ void Writer::start() { thread_ = std::thread([this] {
     detail::nameThisThread("fibdns-writer");
     // Queries first: when the cores are busy, the writer (whose clients wait for an fsync
     // anyway) yields to the serving threads rather than delaying answers.
-    detail::lowerThisThreadPriority(5);
+    lowerThisThreadPriority(5);
     run();
   }); }
 
