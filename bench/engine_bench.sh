@@ -254,7 +254,7 @@ awk -F'\t' -v rate="$rate" -v disk="$(awk '{ printf "%s%s", (NR > 1 ? " " : ""),
     base = med(rr["none"]); today = ("before-engine" in rr) ? med(rr["before-engine"]) : 0
     for (i = 1; i <= nr; i++) { c = rorder[i]; r = med(rr[c])
       printf "  %-28s %10.0f %10.2f %6d/%-6d %18.1f %18s\n", (c == "none" ? "no queries" : c == "before-engine" ? "before the engine, none" : c " q/s"), r, (base > 0 ? r / base : 0),
-        ref[c], un[c], med(slow[c]), (c == "none" ? "-" : sprintf("%.0f", med(dq[c]))) }
+        ref[c], un[c], med(slow[c]), (c == "none" || c == "before-engine" ? "-" : sprintf("%.0f", med(dq[c]))) }
     printf "  the disk meanwhile: %.0f commits/s (median; per pass: %s), sqlite3 CLI, 1 txn per insert, WAL + FULL (PowerDNS gsqlite3 path; about 3,200/s on a quiet disk here)\n", med(disk), disk
     for (i = 1; i <= nr; i++) { c = rorder[i]; if (c == "none" || c == "before-engine") continue; r = med(rr[c])
       if (today > 0)
