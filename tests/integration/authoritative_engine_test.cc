@@ -10,13 +10,19 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "integration/support/database_locker.h"
 #include "integration/support/process.h"
+#include "fibdns/common/thread_scheduling.h"
 #include "integration/support/sockets.h"
 #include "support/dns_packets.h"
 
@@ -322,6 +328,104 @@ TEST(AuthoritativeEngineThreads, EachServingThreadOwnsAUdpSocketOnThePort) {
     EXPECT_EQ(countOf(tcp, "127.0.0.29:" + p + " "), 1U) << tcp;
     EXPECT_EQ(countOf(tcp, "[::1]:" + p + " "), 1U) << tcp;
   }
+}
+
+// Queries first on busy cores: the serving threads ask for a 100 us time slice, the writer runs
+// at nice +5 (README, "AS, engine").
+
+std::string readText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The scheduler's slice of a thread in ns, from /proc/.../sched (kernels with scheduler debug
+// files and EEVDF); -1 when the file does not say.
+long long sliceOf(const std::filesystem::path& task) {
+  std::smatch match;
+  const std::string text = readText(task / "sched");
+  static const std::regex slice(R"(se\.slice\s*:\s*(\d+))");
+  return std::regex_search(text, match, slice) ? std::stoll(match[1]) : -1;
+}
+
+// Whether this kernel gives a thread the slice it asks for (Linux 6.12+ with its debug file).
+bool kernelTakesShortSlices() {
+  long long seen = -1;
+  std::thread probe([&] {
+    if (requestShortTimeSlice(std::chrono::microseconds(100))) {
+      seen = sliceOf("/proc/thread-self");
+    }
+  });
+  probe.join();
+  return seen == 100'000;
+}
+
+TEST(AuthoritativeEngineThreads, ServingThreadsAskForShortSlicesAndTheWriterYields) {
+  TempDir dir;
+  const unsigned short port = freeWildcardPort();
+  auto server = startServer(dir, {"--bind", "127.0.0.29", "--port", std::to_string(port),
+                                  "--threads", "2", "--db", dir.file("records.db")});
+  ASSERT_FALSE(waitForUdpReply("127.0.0.29", port, labQuery("ready.check")).empty())
+      << server->log();
+
+  const bool short_slices = kernelTakesShortSlices();
+  std::printf("this kernel %s short slices\n", short_slices ? "takes" : "does not take");
+  struct Thread {
+    std::string name;
+    std::string nice;
+    long long slice;
+  };
+  // Every thread of the server as /proc shows it now.
+  const auto threadsOfServer = [&] {
+    std::vector<Thread> threads;
+    for (const auto& task : std::filesystem::directory_iterator(
+             "/proc/" + std::to_string(server->pid()) + "/task")) {
+      Thread thread;
+      thread.name = readText(task.path() / "comm");
+      thread.name.erase(thread.name.find_last_not_of('\n') + 1);
+      // /proc/PID/task/TID/stat: "TID (comm) state ...": nice is field 19.
+      const std::string stat = readText(task.path() / "stat");
+      std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+      for (int field = 3; field <= 19 && fields >> thread.nice; ++field) {
+      }
+      thread.slice = sliceOf(task.path());
+      threads.push_back(thread);
+    }
+    return threads;
+  };
+  const auto serving = [](const Thread& thread) {
+    return thread.name == "fibdns-udp" || thread.name == "fibdns-tcp";
+  };
+  // A thread sets its own slice as it starts: the reply above proves one UDP worker has; give
+  // the others a moment.
+  std::vector<Thread> threads = threadsOfServer();
+  for (int attempt = 0; short_slices && attempt < 100; ++attempt) {
+    if (std::count_if(threads.begin(), threads.end(), [&](const Thread& thread) {
+          return serving(thread) && thread.slice == 100'000;
+        }) == 3) {
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+    threads = threadsOfServer();
+  }
+  std::map<std::string, int> threads_named;
+  for (const Thread& thread : threads) {
+    std::printf("%s: nice %s, slice %lld ns\n", thread.name.c_str(), thread.nice.c_str(),
+                thread.slice);
+    ++threads_named[thread.name];
+    EXPECT_EQ(thread.nice, thread.name == "fibdns-writer" ? "5" : "0") << thread.name;
+    if (short_slices) {
+      if (serving(thread)) {
+        EXPECT_EQ(thread.slice, 100'000) << thread.name;
+      } else {
+        EXPECT_GT(thread.slice, 100'000) << thread.name;  // the kernel's default, a few ms
+      }
+    }
+  }
+  EXPECT_EQ(threads_named["fibdns-udp"], 2);
+  EXPECT_EQ(threads_named["fibdns-tcp"], 1);
+  EXPECT_EQ(threads_named["fibdns-writer"], 1);
 }
 
 // ---------------------------------------------------------------------------------------------
