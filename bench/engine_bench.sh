@@ -32,6 +32,12 @@ rate=${RATE:-5000}
 writers=${WRITERS:-16}
 port=${PORT:-53610}
 pin_mode=${PIN:-0}
+case "${CLIENT_SLICE_US:-}" in
+  '') ;;
+  *[!0-9]*) echo "CLIENT_SLICE_US must be a number of microseconds, 100..100000" >&2; exit 2 ;;
+  *) [ "$CLIENT_SLICE_US" -ge 100 ] && [ "$CLIENT_SLICE_US" -le 100000 ] ||
+       { echo "CLIENT_SLICE_US must be 100..100000 (Linux's range for a slice)" >&2; exit 2; } ;;
+esac
 work=$(mktemp -d /tmp/fibdns-enginebench.XXXXXX)
 server_pid=""
 load_pid="" dp_pid=""
@@ -52,6 +58,10 @@ current_as_bin=$as_bin
 baseline_ref=${BASELINE_REF-fe72eaa}
 baseline_as_bin=""
 if [ -n "$baseline_ref" ]; then
+  git rev-parse --verify --quiet "$baseline_ref^{commit}" >/dev/null || {
+    echo "BASELINE_REF $baseline_ref is not a commit here (a shallow clone?); BASELINE_REF= skips the baseline" >&2
+    exit 2
+  }
   # A fixed source path, so that ccache and the build folder are reused across runs.
   baseline_dir=${BASELINE_DIR:-build-engine-baseline}
   rm -rf "$baseline_dir-src" && mkdir -p "$baseline_dir-src"

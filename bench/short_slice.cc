@@ -19,7 +19,11 @@
 int main(int argc, char** argv) {
   int first = 1;
   long microseconds = 100;
-  if (argc > 2 && std::strcmp(argv[1], "--us") == 0) {
+  if (argc > 1 && std::strcmp(argv[1], "--us") == 0) {
+    if (argc < 3) {
+      std::fprintf(stderr, "short-slice: --us needs a value\n");
+      return 2;
+    }
     char* end = nullptr;
     microseconds = std::strtol(argv[2], &end, 10);
     if (end == argv[2] || *end != '\0' || microseconds < 100 || microseconds > 100000) {
@@ -33,8 +37,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!fibdns::requestShortTimeSlice(std::chrono::microseconds(microseconds))) {
-    std::fprintf(stderr, "short-slice: the kernel refused a %ld us slice (%s); running with the default\n",
-                 microseconds, std::strerror(errno));
+    std::fprintf(stderr, "short-slice: this kernel does not take a %ld us slice; running with the default\n",
+                 microseconds);
   }
   ::execvp(argv[first], argv + first);
   std::fprintf(stderr, "short-slice: cannot run %s: %s\n", argv[first], std::strerror(errno));

@@ -111,7 +111,7 @@ void Writer::commitPending() {
     return;
   }
 
-  // Apply the requests in order to a copy (sharing every shard until it changes), planning each
+  // Apply the requests in order to a copy (sharing all its data until it changes), planning each
   // one against what the requests before it made. Sets follow the requests'
   // order, so the store applies them exactly as the copy did.
   authority::RecordCache candidate = zone_.share();

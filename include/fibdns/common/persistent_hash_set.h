@@ -14,8 +14,9 @@ namespace fibdns {
 /// structure: a copy costs one pointer copy, and a change clones only what it touches that is
 /// still shared with a copy, namely the path from the root to one leaf (three nodes of kFanout
 /// pointers) and that leaf (the few values whose key hashes agree in the path's bits). So the
-/// owner can keep changing the set while other threads read copies made earlier, and making
-/// a copy per change costs about the same at ten names as at a million.
+/// owner can keep changing the set while other threads read copies made earlier, and a copy per
+/// change costs a few pointer copies plus one leaf (a few values at 100,000 names, about 30 at a
+/// million).
 ///
 /// Thread contract: copies, changes and destruction of the copies happen on one thread at a
 /// time (the owner's); other threads may read a copy that no one changes any more, while the
@@ -25,6 +26,18 @@ namespace fibdns {
 template <typename Value, typename KeyOf>
 class PersistentHashSet {
  public:
+  PersistentHashSet() = default;
+  PersistentHashSet(const PersistentHashSet&) = default;  // shares everything
+  PersistentHashSet& operator=(const PersistentHashSet&) = default;
+  /// A moved-from set is empty.
+  PersistentHashSet(PersistentHashSet&& other) noexcept
+      : root_(std::move(other.root_)), size_(std::exchange(other.size_, 0)) {}
+  PersistentHashSet& operator=(PersistentHashSet&& other) noexcept {
+    root_ = std::move(other.root_);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+
   /// The value with this key, or nullptr. Valid until the next change of this set.
   const Value* find(std::string_view key) const {
     const std::size_t hash = hashOf(key);

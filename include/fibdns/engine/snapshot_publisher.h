@@ -19,7 +19,7 @@ namespace fibdns::engine {
 /// the few nanoseconds of a shared_ptr copy. The writer holds the mutex only for that pointer
 /// swap, never while it does I/O. Old snapshots are freed by the writer, not by a query thread:
 /// the publisher keeps a reference to each retired snapshot and drops it in a later publish()
-/// once no reader holds it any more (freeing the shards a commit replaced costs time that a
+/// once no reader holds it any more (freeing the nodes a commit replaced costs time that a
 /// query must not wait for).
 class SnapshotPublisher {
  public:

@@ -44,7 +44,7 @@ TEST(PersistentHashSet, InsertsFindsReplacesAndErases) {
 
 TEST(PersistentHashSet, ACopyKeepsItsContentWhileTheOriginalChanges) {
   Set original;
-  for (int i = 0; i < 5000; ++i) {  // several values per leaf
+  for (int i = 0; i < 5000; ++i) {  // many paths sharing nodes near the root
     original.insertOrAssign({"name-" + std::to_string(i), i});
   }
   const Set copy = original;
@@ -79,6 +79,44 @@ TEST(PersistentHashSet, TheOriginalKeepsItsContentWhileACopyChanges) {
   EXPECT_EQ(original.find("added"), nullptr);
   EXPECT_EQ(original.size(), 1U);
   EXPECT_EQ(copy.size(), 2U);
+}
+
+// A node shared with a copy that is gone again is the set's own: changing it in place must leave
+// the copies that remain as they were.
+TEST(PersistentHashSet, ChangesAfterCopiesAreDroppedLeaveTheRemainingCopiesAlone) {
+  Set set;
+  std::vector<Set> copies;
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 300; ++i) {
+      set.insertOrAssign({"k" + std::to_string(i), round});
+    }
+    copies.push_back(set);
+  }
+  copies.erase(copies.begin() + 1, copies.end() - 1);  // keep rounds 0 and 5
+  for (int i = 0; i < 300; ++i) {
+    set.insertOrAssign({"k" + std::to_string(i), 99});
+    set.insertOrAssign({"new" + std::to_string(i), 1});
+  }
+  for (int i = 0; i < 300; i += 3) {
+    EXPECT_TRUE(set.erase("k" + std::to_string(i)));
+  }
+  ASSERT_EQ(copies.size(), 2U);
+  for (int i = 0; i < 300; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    EXPECT_EQ(copies[0].find(key)->value, 0) << key;
+    EXPECT_EQ(copies[1].find(key)->value, 5) << key;
+  }
+  EXPECT_EQ(copies[1].size(), 300U);
+  EXPECT_EQ(set.size(), 600U - 100U);
+}
+
+TEST(PersistentHashSet, AMovedFromSetIsEmpty) {
+  Set set;
+  set.insertOrAssign({"a", 1});
+  Set moved = std::move(set);
+  EXPECT_EQ(moved.size(), 1U);
+  EXPECT_EQ(set.size(), 0U);  // NOLINT(bugprone-use-after-move): the contract says so
+  EXPECT_EQ(set.find("a"), nullptr);
 }
 
 // Random changes against a std::map model, with a copy kept after each round: every copy must
