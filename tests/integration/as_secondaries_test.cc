@@ -41,15 +41,6 @@ constexpr const char* kOutsider = "127.0.0.70";
 constexpr const char* kZone = "fib.test";
 constexpr std::uint16_t kTypeAxfr = 252;
 
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos;
-       at = text.find(needle, at + needle.size())) {
-    ++n;
-  }
-  return n;
-}
-
 // Transfers Knot logged of `kind` ("AXFR" or "IXFR"): one "started" line each.
 std::size_t knotTransfers(const std::string& log, const std::string& kind) {
   const std::regex line(kind + R"(, incoming, remote \S+, started)");
@@ -380,7 +371,7 @@ TEST_F(AsSecondariesTest, TransfersOutsideAllowTransferAreRefused) {
   }
   // Five refusals from one source: one log line (one per source and minute).
   const std::string as_log = server_->log();
-  EXPECT_EQ(count(as_log, "from " + std::string(kOutsider)), 1U) << as_log;
+  EXPECT_EQ(countOccurrences(as_log, "from " + std::string(kOutsider)), 1U) << as_log;
   EXPECT_NE(as_log.find("refused"), std::string::npos) << as_log;
   // A key with the right name and a wrong secret never verifies: no transfer either.
   std::filesystem::create_directories(temp_.file("forged"));
@@ -407,7 +398,7 @@ TEST_F(AsSecondariesTest, DigReadsAxfrAndIxfrAsTheRfcsSay) {
   EXPECT_EQ(axfr_rows.front()[3], "SOA") << axfr.output;
   EXPECT_EQ(axfr_rows.back()[3], "SOA") << axfr.output;
   EXPECT_EQ(axfr_rows.front()[6], std::to_string(current)) << axfr.output;
-  EXPECT_EQ(count(axfr.output, "\tSOA\t"), 2U) << axfr.output;
+  EXPECT_EQ(countOccurrences(axfr.output, "\tSOA\t"), 2U) << axfr.output;
   EXPECT_TRUE(hasRecord(axfr_rows, "a.fib.test.", "A", "10.0.1.3")) << axfr.output;
   EXPECT_EQ(axfr.output.find("10.0.1.1"), std::string::npos) << axfr.output;
 
@@ -447,7 +438,7 @@ TEST_F(AsSecondariesTest, DigReadsAxfrAndIxfrAsTheRfcsSay) {
   EXPECT_EQ(whole.front()[3], "SOA");
   EXPECT_EQ(whole[1][3], "NS") << pruned.output;  // no difference sequence
   EXPECT_EQ(whole.back()[3], "SOA");
-  EXPECT_EQ(count(pruned.output, "\tSOA\t"), 2U) << pruned.output;
+  EXPECT_EQ(countOccurrences(pruned.output, "\tSOA\t"), 2U) << pruned.output;
   EXPECT_TRUE(hasRecord(whole, "b.fib.test.", "A", "10.0.1.2")) << pruned.output;
 
   // Over UDP: the single SOA when up to date, TC when behind; AXFR is NOTIMP.
@@ -577,14 +568,7 @@ TEST_F(AsSecondariesTest, DISABLED_MeasureAxfrOf100000NamesToKnot) {
         temp_.file(what));
     const auto took = knot.waitForAddress("host099999.fib.test", "10.1.134.159", seconds(120));
     ASSERT_TRUE(took.has_value()) << knot.log();
-    std::string transfer_line;
-    std::istringstream lines(knot.log());
-    for (std::string line; std::getline(lines, line);) {
-      if (line.find("AXFR, incoming") != std::string::npos &&
-          line.find("finished") != std::string::npos) {
-        transfer_line = line;
-      }
-    }
+    const std::string transfer_line = knot.lastLogLineWith("AXFR, incoming", "finished");
     std::printf("figure axfr %d names %s: answered after %lld ms; %s\n", kNames, what.c_str(),
                 static_cast<long long>(took->count()), transfer_line.c_str());
     std::fflush(stdout);

@@ -46,15 +46,6 @@ std::string dig(const std::string& server, unsigned short port, const std::strin
                     " 2>&1");
 }
 
-std::size_t countOf(const std::string& text, const std::string& needle) {
-  std::size_t count = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos;
-       at = text.find(needle, at + needle.size())) {
-    ++count;
-  }
-  return count;
-}
-
 // The waitpid status says: exited by itself with code 0.
 bool exitedZero(int status) {
   return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -196,9 +187,9 @@ TEST(AuthoritativeEngineStore, SkipsHandWrittenBadRowsNamingEachAndServesTheRest
     ASSERT_NE(at, std::string::npos) << "no warning for row '" << name << "':\n" << log;
     const std::string line = log.substr(at, log.find('\n', at) - at);
     EXPECT_NE(line.find(reason), std::string::npos) << line;
-    EXPECT_EQ(countOf(log, line_start), 1U) << name;
+    EXPECT_EQ(countOccurrences(log, line_start), 1U) << name;
   }
-  EXPECT_EQ(countOf(log, "skipping an invalid record"), bad_rows.size()) << log;
+  EXPECT_EQ(countOccurrences(log, "skipping an invalid record"), bad_rows.size()) << log;
   EXPECT_NE(log.find("open: 2 record(s)"), std::string::npos) << log;
 
   // The good rows are served, over the lab protocol and DNS.
@@ -322,11 +313,11 @@ TEST(AuthoritativeEngineThreads, EachServingThreadOwnsAUdpSocketOnThePort) {
     const std::string tcp = runCommand("ss -Htlpn 'sport = :" + p + "'");
     std::printf("ss -ulpn:\n%sss -tlpn:\n%s", udp.c_str(), tcp.c_str());
     const std::size_t n = static_cast<std::size_t>(threads);
-    EXPECT_EQ(countOf(udp, "127.0.0.29:" + p + " "), n) << udp;
-    EXPECT_EQ(countOf(udp, "[::1]:" + p + " "), n) << udp;
-    EXPECT_EQ(countOf(udp, "pid=" + std::to_string(server->pid()) + ","), 2 * n) << udp;
-    EXPECT_EQ(countOf(tcp, "127.0.0.29:" + p + " "), 1U) << tcp;
-    EXPECT_EQ(countOf(tcp, "[::1]:" + p + " "), 1U) << tcp;
+    EXPECT_EQ(countOccurrences(udp, "127.0.0.29:" + p + " "), n) << udp;
+    EXPECT_EQ(countOccurrences(udp, "[::1]:" + p + " "), n) << udp;
+    EXPECT_EQ(countOccurrences(udp, "pid=" + std::to_string(server->pid()) + ","), 2 * n) << udp;
+    EXPECT_EQ(countOccurrences(tcp, "127.0.0.29:" + p + " "), 1U) << tcp;
+    EXPECT_EQ(countOccurrences(tcp, "[::1]:" + p + " "), 1U) << tcp;
   }
 }
 

@@ -607,14 +607,7 @@ TEST(TransferMeasurement, DISABLED_Axfr100000NamesToKnot) {
         temp.file(dir));
     const auto took = knot.waitForAddress("host099999.fib.test", "10.1.134.159", 60s);
     EXPECT_TRUE(took.has_value()) << knot.log();
-    std::string transfer_line;
-    std::istringstream lines(knot.log());
-    for (std::string line; std::getline(lines, line);) {
-      if (line.find("AXFR, incoming") != std::string::npos &&
-          line.find("finished") != std::string::npos) {
-        transfer_line = line;
-      }
-    }
+    const std::string transfer_line = knot.lastLogLineWith("AXFR, incoming", "finished");
     std::printf("%s: answered after %lld ms; %s\n", dir.c_str(),
                 took ? static_cast<long long>(took->count()) : -1LL, transfer_line.c_str());
   };

@@ -34,15 +34,6 @@ constexpr std::uint16_t kTsigBadSig = 16;
 constexpr std::uint16_t kTsigBadKey = 17;
 constexpr std::uint16_t kTsigBadTime = 18;
 
-std::size_t countOf(const std::string& text, const std::string& needle) {
-  std::size_t count = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos;
-       at = text.find(needle, at + needle.size())) {
-    ++count;
-  }
-  return count;
-}
-
 std::string readFile(const std::string& path) {
   std::ifstream file(path);
   std::stringstream text;
@@ -66,7 +57,7 @@ testutil::Bytes secretOf(const std::string& key_file) {
   if (n < 0) {
     return {};
   }
-  secret.resize(static_cast<std::size_t>(n) - countOf(base64, "="));  // DecodeBlock keeps padding
+  secret.resize(static_cast<std::size_t>(n) - countOccurrences(base64, "="));  // DecodeBlock keeps padding
   return secret;
 }
 
@@ -328,8 +319,8 @@ TEST_F(UpdateSecurityTest, UnsignedRefusedWrongKeyBadkeyCorruptMacBadsigAndLogge
     EXPECT_EQ(reply->rcode, kRcodeRefused);
   }
   const std::string server_log = server_->log();
-  EXPECT_EQ(countOf(server_log, "refused a DNS UPDATE from 127.0.0.1"), 1U) << server_log;
-  EXPECT_EQ(countOf(server_log, "WARN acl:"), 1U) << server_log;
+  EXPECT_EQ(countOccurrences(server_log, "refused a DNS UPDATE from 127.0.0.1"), 1U) << server_log;
+  EXPECT_EQ(countOccurrences(server_log, "WARN acl:"), 1U) << server_log;
   EXPECT_EQ(address("x.fib.test"), "");
 }
 
@@ -638,7 +629,7 @@ TEST_F(UpdateSecurityTest, LabRegistrationFromOutsideAllowRegisterFailsAndChange
             "Registration Succeeded!");
   EXPECT_EQ(udpRoundTrip(from_outside, labQuery("acl.fib.test"), milliseconds(2000)),
             "TYPE=A\nNAME=acl.fib.test\nVALUE=10.38.0.2\nTTL=60\n");
-  EXPECT_EQ(countOf(server_->log(), "refused a lab registration from " + outsider), 1U)
+  EXPECT_EQ(countOccurrences(server_->log(), "refused a lab registration from " + outsider), 1U)
       << server_->log();
 }
 

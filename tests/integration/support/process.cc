@@ -129,6 +129,15 @@ unsigned short freePort(const std::string& ip, int type) {
 unsigned short freeUdpPort(const std::string& ip) { return freePort(ip, SOCK_DGRAM); }
 unsigned short freeTcpPort(const std::string& ip) { return freePort(ip, SOCK_STREAM); }
 
+std::size_t countOccurrences(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
+}
+
 std::string runCommand(const std::string& command, int* status) {
   std::string output;
   FILE* pipe = ::popen(command.c_str(), "r");

@@ -40,6 +40,10 @@ unsigned short freeUdpPort(const std::string& ip);
 /// A TCP port on `ip` that was free a moment ago.
 unsigned short freeTcpPort(const std::string& ip);
 
+/// How many times `needle` occurs in `text`, without overlaps (counting lines in a log or in a
+/// command's output).
+std::size_t countOccurrences(const std::string& text, const std::string& needle);
+
 /// Runs a shell command, returns its stdout; `status` gets the exit status.
 std::string runCommand(const std::string& command, int* status = nullptr);
 

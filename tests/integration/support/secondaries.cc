@@ -252,6 +252,18 @@ void SecondaryServer::stop() {
 
 bool SecondaryServer::running() { return process_ && process_->running(); }
 
+std::string SecondaryServer::lastLogLineWith(const std::string& first,
+                                             const std::string& second) const {
+  std::string found;
+  std::istringstream lines(log());
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(first) != std::string::npos && line.find(second) != std::string::npos) {
+      found = line;
+    }
+  }
+  return found;
+}
+
 std::string SecondaryServer::log() const {
   std::string text = readFile(dir_ + "/stderr.log");
   if (config_.kind == SecondaryKind::Nsd) {

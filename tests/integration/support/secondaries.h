@@ -95,6 +95,8 @@ class SecondaryServer {
   const char* name() const { return config_.kind == SecondaryKind::Knot ? "knot" : "nsd"; }
   /// Everything the daemon logged (stderr and, for NSD, its log file).
   std::string log() const;
+  /// The last line of log() that contains both `first` and `second`; empty when none does.
+  std::string lastLogLineWith(const std::string& first, const std::string& second) const;
 
   /// `dig +short NAME TYPE` against this secondary.
   std::string digShort(const std::string& name, const std::string& type) const;
