@@ -475,6 +475,30 @@ TEST(SqliteRecordRepository, ApplyRaisesTheSerialOncePerChangeSetThatChangedSome
   EXPECT_THAT(listOf(*repository), ElementsAre(aRecord("b.example", "192.0.2.2", 2)));
 }
 
+TEST(SqliteRecordRepository, SerialAfterTheLargestWrapsToOneAndIsStoredOncePerCommit) {
+  TempDir dir;
+  const std::string path = dir.file("records.db");
+  auto repository = openOrFail(path);
+  ASSERT_NE(repository, nullptr);
+  {
+    SQLite::Database other(path, SQLite::OPEN_READWRITE);
+    other.exec("UPDATE zone_serial SET serial = 4294967294 WHERE id = 1");
+  }
+  const std::vector<authority::ChangeSet> sets = {
+      {{authority::RecordChange::upsert(aRecord("a.example", "192.0.2.1", 1))}, {}},
+      {{authority::RecordChange::upsert(aRecord("b.example", "192.0.2.2", 2))}, {}},
+      {{authority::RecordChange::upsert(aRecord("c.example", "192.0.2.3", 3))}, {}},
+  };
+  Result<authority::CommitResult> committed = repository->apply(sets);
+  ASSERT_TRUE(committed.isOk()) << committed.status().message();
+  EXPECT_EQ(committed->serials, (std::vector<std::uint32_t>{4294967295U, 1U, 2U}));
+  EXPECT_EQ(committed->serial, 2U);
+  EXPECT_EQ(serialOf(*repository), 2U);
+  // What another connection (sqlite3, a restart) reads is the commit's last serial.
+  SQLite::Database other(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(other.execAndGet("SELECT serial FROM zone_serial WHERE id = 1").getInt64(), 2);
+}
+
 TEST(SqliteRecordRepository, CheckpointEmptiesTheWriteAheadLog) {
   TempDir dir;
   const std::string path = dir.file("records.db");
