@@ -15,6 +15,12 @@ namespace {
 // shrinks. A name's last change decides whether it is there afterwards.
 std::int64_t netNamesAdded(const authority::RecordCache& zone,
                            const std::vector<authority::RecordChange>& changes) {
+  if (changes.size() == 1) {  // every lab registration: no map to build
+    const authority::RecordChange& change = changes.front();
+    const bool present_before = zone.find(change.record.name) != nullptr;
+    const bool present_after = change.kind == authority::RecordChange::Kind::Upsert;
+    return static_cast<std::int64_t>(present_after) - static_cast<std::int64_t>(present_before);
+  }
   std::unordered_map<std::string_view, bool> present_after;
   for (const authority::RecordChange& change : changes) {
     present_after[change.record.name] = change.kind == authority::RecordChange::Kind::Upsert;
