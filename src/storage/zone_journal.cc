@@ -5,20 +5,20 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "fibdns/dns/ipv4.h"
 #include "storage/sqlite_status.h"
 
 namespace fibdns::storage {
 namespace {
 
+// One row per step, its records in one JSON array (migration 0004): one insert per commit.
 constexpr const char* kInsertChange =
-    "INSERT INTO zone_changes (serial_from, serial_to) VALUES (:from, :to)";
-constexpr const char* kInsertRecord =
-    "INSERT INTO zone_change_records (change_id, action, name, type, value, ttl)"
-    " VALUES (:change_id, :action, :name, 'A', :value, :ttl)";
+    "INSERT INTO zone_changes (serial_from, serial_to, records) VALUES (:from, :to, :records)";
 constexpr const char* kNewestId = "SELECT COALESCE(MAX(id), 0) FROM zone_changes";
 constexpr const char* kCount = "SELECT COUNT(*) FROM zone_changes";
-constexpr const char* kPruneRecords = "DELETE FROM zone_change_records WHERE change_id <= :cutoff";
 constexpr const char* kPruneChanges = "DELETE FROM zone_changes WHERE id <= :cutoff";
 // The newest step starting at the client's serial (within a pruned window serials are unique;
 // the newest is the one that leads to the present if they ever were not).
@@ -27,10 +27,14 @@ constexpr const char* kFindStart =
 constexpr const char* kStepsFrom =
     "SELECT id, serial_from, serial_to FROM zone_changes WHERE id >= :first ORDER BY id"
     " LIMIT :limit";
-// Name order is SQLite's BINARY collation, byte order: the order ChangeSet promises.
+// The steps' records, a row each. Name order is SQLite's BINARY collation, byte order: the
+// order ChangeSet promises. A value that is not the JSON the journal writes reads as NULLs or
+// fails, and readChain reports it.
 constexpr const char* kRecordsBetween =
-    "SELECT change_id, action, name, value, ttl FROM zone_change_records"
-    " WHERE change_id BETWEEN :first AND :last AND type = 'A' ORDER BY change_id, action, name";
+    "SELECT c.id, r.value ->> 0 AS action, r.value ->> 1 AS name, r.value ->> 3, r.value ->> 4"
+    " FROM zone_changes AS c, json_each(c.records) AS r"
+    " WHERE c.id BETWEEN :first AND :last AND r.value ->> 2 = 'A'"
+    " ORDER BY c.id, action, name";
 
 constexpr std::int64_t kMaxSerial = 4294967295;
 
@@ -39,20 +43,16 @@ constexpr std::int64_t kMaxSerial = 4294967295;
 struct ZoneJournal::Statements {
   explicit Statements(SQLite::Database& db)
       : insert_change(db, kInsertChange),
-        insert_record(db, kInsertRecord),
         newest_id(db, kNewestId),
         count(db, kCount),
-        prune_records(db, kPruneRecords),
         prune_changes(db, kPruneChanges),
         find_start(db, kFindStart),
         steps_from(db, kStepsFrom),
         records_between(db, kRecordsBetween) {}
 
   SQLite::Statement insert_change;
-  SQLite::Statement insert_record;
   SQLite::Statement newest_id;
   SQLite::Statement count;
-  SQLite::Statement prune_records;
   SQLite::Statement prune_changes;
   SQLite::Statement find_start;
   SQLite::Statement steps_from;
@@ -113,10 +113,10 @@ ZoneJournal::~ZoneJournal() = default;
 
 Result<ZoneJournal> ZoneJournal::open(SQLite::Database& db) {
   try {
-    if (!db.tableExists("zone_changes") || !db.tableExists("zone_change_records")) {
+    if (!db.tableExists("zone_changes")) {
       return failedPrecondition(
-          "zone journal: tables zone_changes/zone_change_records are missing (migration "
-          "create_zone_changes not applied)");
+          "zone journal: table zone_changes is missing (migration create_zone_changes not "
+          "applied)");
     }
     return ZoneJournal(db, std::make_unique<Statements>(db));
   } catch (const SQLite::Exception& e) {
@@ -127,31 +127,42 @@ Result<ZoneJournal> ZoneJournal::open(SQLite::Database& db) {
 }
 
 Status ZoneJournal::append(const transfer::ChangeSet& change) {
+  for (const auto* list : {&change.removed, &change.added}) {
+    for (const dns::ARecord& record : *list) {
+      if (record.ttl > dns::kMaxTtl || record.name.empty()) {
+        return internalError("zone journal: append: record '" + record.name +
+                             "' is not storable (empty name or TTL above 2147483647, RFC 2181)");
+      }
+    }
+  }
+  // The row's records, as migration 0004 describes them (RapidJSON escapes what needs it).
+  rapidjson::StringBuffer records;
+  rapidjson::Writer<rapidjson::StringBuffer> json(records);
+  json.StartArray();
+  const auto add = [&](const dns::ARecord& record, const char* action) {
+    json.StartArray();
+    json.String(action);
+    json.String(record.name.data(), static_cast<rapidjson::SizeType>(record.name.size()));
+    json.String("A");
+    const std::string address = record.address.toString();
+    json.String(address.data(), static_cast<rapidjson::SizeType>(address.size()));
+    json.Uint(record.ttl);
+    json.EndArray();
+  };
+  for (const dns::ARecord& record : change.removed) {
+    add(record, "removed");
+  }
+  for (const dns::ARecord& record : change.added) {
+    add(record, "added");
+  }
+  json.EndArray();
   try {
     auto& insert_change = statements_->insert_change;
-    {
-      const StatementReset reset(insert_change);
-      insert_change.bind(":from", static_cast<std::int64_t>(change.serial_from));
-      insert_change.bind(":to", static_cast<std::int64_t>(change.serial_to));
-      insert_change.exec();
-    }
-    const std::int64_t change_id = db_->getLastInsertRowid();
-    auto& insert_record = statements_->insert_record;
-    const auto insert = [&](const dns::ARecord& record, const char* action) {
-      const StatementReset reset(insert_record);
-      insert_record.bind(":change_id", change_id);
-      insert_record.bind(":action", action);
-      insert_record.bind(":name", record.name);
-      insert_record.bind(":value", record.address.toString());
-      insert_record.bind(":ttl", static_cast<std::int64_t>(record.ttl));
-      insert_record.exec();
-    };
-    for (const dns::ARecord& record : change.removed) {
-      insert(record, "removed");
-    }
-    for (const dns::ARecord& record : change.added) {
-      insert(record, "added");
-    }
+    const StatementReset reset(insert_change);
+    insert_change.bind(":from", static_cast<std::int64_t>(change.serial_from));
+    insert_change.bind(":to", static_cast<std::int64_t>(change.serial_to));
+    insert_change.bindNoCopy(":records", records.GetString());  // TEXT, NUL-terminated
+    insert_change.exec();
     return Status::ok();
   } catch (const SQLite::Exception& e) {
     return fromSqlite(e, "zone journal: append");
@@ -174,11 +185,6 @@ Result<std::size_t> ZoneJournal::prune(std::size_t keep) {
       return std::size_t{0};
     }
     const std::int64_t cutoff = newest - keep64;  // ids are dense: one per append
-    {
-      const StatementReset reset(statements_->prune_records);
-      statements_->prune_records.bind(":cutoff", cutoff);
-      statements_->prune_records.exec();
-    }
     const StatementReset reset(statements_->prune_changes);
     statements_->prune_changes.bind(":cutoff", cutoff);
     return static_cast<std::size_t>(statements_->prune_changes.exec());
@@ -268,7 +274,7 @@ Result<std::vector<transfer::ChangeSet>> ZoneJournal::readChain(std::uint32_t fr
       record.name = records.getColumn(2).getString();
       auto address = dns::parseIpv4(records.getColumn(3).getString());
       const std::int64_t ttl = records.getColumn(4).getInt64();
-      if (!address || ttl < 0 || ttl > dns::kMaxTtl || record.name.empty() ||
+      if (!address || !records.getColumn(4).isInteger() || ttl < 0 || ttl > dns::kMaxTtl || record.name.empty() ||
           (action != "removed" && action != "added")) {
         return internalError("zone journal: malformed record row of change " +
                              std::to_string(change_id) + " for '" + record.name + "'");

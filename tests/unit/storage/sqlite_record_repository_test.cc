@@ -304,10 +304,11 @@ TEST(SqliteRecordRepository, RecordsAppliedMigrationVersions) {
   }
   EXPECT_THAT(applied, ElementsAre(std::pair<int, std::string>{1, "create_records"},
                                    std::pair<int, std::string>{2, "create_zone_serial"},
-                                   std::pair<int, std::string>{3, "create_zone_changes"}));
+                                   std::pair<int, std::string>{3, "create_zone_changes"},
+                                   std::pair<int, std::string>{4, "keep_change_records_in_their_step"}));
   // Reopening applies nothing twice.
   ASSERT_NE(openOrFail(path), nullptr);
-  EXPECT_EQ(inspector.execAndGet("SELECT COUNT(*) FROM schema_migrations").getInt(), 3);
+  EXPECT_EQ(inspector.execAndGet("SELECT COUNT(*) FROM schema_migrations").getInt(), 4);
 }
 
 TEST(SqliteRecordRepository, RefusesDatabaseWithNewerSchema) {
@@ -328,7 +329,7 @@ TEST(SqliteRecordRepository, RefusesDatabaseWithNewerSchema) {
   EXPECT_EQ(repository.status().code(), StatusCode::FailedPrecondition);
   EXPECT_EQ(repository.status().message(),
             "database " + path +
-                " has schema version 999, newer than this binary's 3;"
+                " has schema version 999, newer than this binary's 4;"
                 " refusing to start");
 }
 

@@ -111,12 +111,11 @@ TEST_F(ZoneJournalTest, PruneKeepsTheNewestSteps) {
   EXPECT_EQ(size(), 4U);
   EXPECT_EQ(journal_->readChain(6, 11).status().code(), StatusCode::NotFound);  // pruned
   EXPECT_EQ(chain(7, 11).size(), 4U);
-  // The records of pruned steps went with them.
-  SQLite::Statement orphans(db_,
-                            "SELECT COUNT(*) FROM zone_change_records WHERE change_id NOT IN "
-                            "(SELECT id FROM zone_changes)");
-  ASSERT_TRUE(orphans.executeStep());
-  EXPECT_EQ(orphans.getColumn(0).getInt(), 0);
+  // The records of pruned steps went with them (they live in their step's row).
+  SQLite::Statement rows(db_, "SELECT COUNT(*), MIN(name) FROM zone_journal");
+  ASSERT_TRUE(rows.executeStep());
+  EXPECT_EQ(rows.getColumn(0).getInt(), 4);
+  EXPECT_EQ(rows.getColumn(1).getString(), "n10.fib.test");
   pruned = journal_->prune(4);
   ASSERT_TRUE(pruned.isOk());
   EXPECT_EQ(*pruned, 0U);
@@ -187,13 +186,64 @@ TEST_F(ZoneJournalTest, JournalViewShowsRemovedAndAddedRows) {
 
 TEST_F(ZoneJournalTest, HandEditedBadRowIsInternalNotAWrongAnswer) {
   append(ChangeSet{1, 2, {}, {rec("a.fib.test", 1)}});
-  db_.exec("UPDATE zone_change_records SET value = 'not-an-ip'");
-  EXPECT_EQ(journal_->readChain(1, 2).status().code(), StatusCode::Internal);
+  for (const char* records : {
+           R"([["added","a.fib.test","A","not-an-ip",10]])",
+           R"([["added","a.fib.test","A","192.0.2.1","10"]])",  // a TTL as text
+           R"([["added","a.fib.test","A","192.0.2.1",-1]])",
+           R"([["added","","A","192.0.2.1",10]])",
+           R"([["kept","a.fib.test","A","192.0.2.1",10]])",
+           R"([["added","a.fib.test","A"]])",
+           R"({"added":"a.fib.test"})",
+           "not json",
+       }) {
+    SQLite::Statement edit(db_, "UPDATE zone_changes SET records = ?");
+    edit.bind(1, records);
+    edit.exec();
+    EXPECT_EQ(journal_->readChain(1, 2).status().code(), StatusCode::Internal) << records;
+  }
 }
 
-TEST_F(ZoneJournalTest, SchemaRejectsOutOfRangeSerials) {
+// A journal written before migration 0004 (a zone_change_records row per record) reads the same
+// afterwards, and the view still shows a row per record.
+TEST(ZoneJournal, MigrationKeepsAJournalWrittenARowPerRecord) {
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  ASSERT_TRUE(Migrator(embeddedMigrations().first(3)).migrate(db, ":memory:").isOk());
+  db.exec(
+      "INSERT INTO zone_changes (id, serial_from, serial_to) VALUES (7, 1, 2), (8, 2, 3);"
+      "INSERT INTO zone_change_records (change_id, action, name, type, value, ttl) VALUES"
+      " (7, 'added', 'b.fib.test', 'A', '192.0.2.2', 20),"
+      " (7, 'added', 'a.fib.test', 'A', '192.0.2.1', 10),"
+      " (8, 'removed', 'a.fib.test', 'A', '192.0.2.1', 10);");
+  const Result<int> version = Migrator(embeddedMigrations()).migrate(db, ":memory:");
+  ASSERT_TRUE(version.isOk()) << version.status().message();
+  EXPECT_FALSE(db.tableExists("zone_change_records"));
+
+  auto journal = ZoneJournal::open(db);
+  ASSERT_TRUE(journal.isOk()) << journal.status().message();
+  auto read = journal->readChain(1, 3);
+  ASSERT_TRUE(read.isOk()) << read.status().message();
+  ASSERT_EQ(read->size(), 2U);
+  EXPECT_EQ((*read)[0].added, (std::vector<dns::ARecord>{rec("a.fib.test", 1), rec("b.fib.test", 2, 20)}));
+  EXPECT_TRUE((*read)[0].removed.empty());
+  EXPECT_EQ((*read)[1].removed, (std::vector<dns::ARecord>{rec("a.fib.test", 1)}));
+  EXPECT_TRUE((*read)[1].added.empty());
+  EXPECT_EQ(db.execAndGet("SELECT group_concat(id || ' ' || action || ' ' || name || ' ' || ttl, ', ')"
+                          " FROM zone_journal").getString(),
+            "7 added a.fib.test 10, 7 added b.fib.test 20, 8 removed a.fib.test 10");
+}
+
+TEST_F(ZoneJournalTest, StoresAStepsRecordsAsOneJsonArrayInItsRow) {
+  append(ChangeSet{1, 2, {rec("a.fib.test", 1)}, {rec("a.fib.test", 2), rec("b.fib.test", 3, 60)}});
+  EXPECT_EQ(db_.execAndGet("SELECT records FROM zone_changes").getString(),
+            R"([["removed","a.fib.test","A","192.0.2.1",10],)"
+            R"(["added","a.fib.test","A","192.0.2.2",10],["added","b.fib.test","A","192.0.2.3",60]])");
+}
+
+TEST_F(ZoneJournalTest, AppendRejectsARecordTheStoreCouldNotHold) {
   EXPECT_EQ(journal_->append(ChangeSet{1, 2, {}, {rec("a.fib.test", 1, 0x80000000U)}}).code(),
-            StatusCode::Internal);  // TTL above RFC 2181's limit: a CHECK constraint
+            StatusCode::Internal);  // TTL above RFC 2181's limit
+  EXPECT_EQ(journal_->append(ChangeSet{1, 2, {}, {rec("", 1)}}).code(), StatusCode::Internal);
+  EXPECT_EQ(size(), 0U);
 }
 
 // The journal feeding an IXFR answer, end to end, checked by the independent packet parser.
