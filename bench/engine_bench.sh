@@ -62,10 +62,17 @@ if [ -n "$baseline_ref" ]; then
     echo "BASELINE_REF $baseline_ref is not a commit here (a shallow clone?); BASELINE_REF= skips the baseline" >&2
     exit 2
   }
-  # A fixed source path, so that ccache and the build folder are reused across runs.
+  # A fixed source path, so that ccache and the build folder are reused across runs. The
+  # sources are extracted again (and the build folder emptied) only when the commit changed:
+  # `git archive` gives every file the commit's time, which make would take as older than the
+  # objects built from another commit's files.
   baseline_dir=${BASELINE_DIR:-build-engine-baseline}
-  rm -rf "$baseline_dir-src" && mkdir -p "$baseline_dir-src"
-  git archive "$baseline_ref" | tar -x -C "$baseline_dir-src"
+  baseline_commit=$(git rev-parse "$baseline_ref^{commit}")
+  if [ "$(cat "$baseline_dir-src/.fibdns-commit" 2>/dev/null)" != "$baseline_commit" ]; then
+    rm -rf "$baseline_dir-src" "$baseline_dir" && mkdir -p "$baseline_dir-src"
+    git archive "$baseline_commit" | tar -x -C "$baseline_dir-src"
+    echo "$baseline_commit" >"$baseline_dir-src/.fibdns-commit"
+  fi
   launcher=()
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   cmake -S "$baseline_dir-src" -B "$baseline_dir" -DCMAKE_BUILD_TYPE=Release \
