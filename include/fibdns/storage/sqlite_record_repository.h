@@ -100,7 +100,7 @@ class SqliteRecordRepository final : public authority::RecordRepository {
                std::uint32_t serial_to);
 
   // One statement each; true when a row changed.
-  bool bindAndUpsert(const dns::ARecord& record);
+  bool bindAndUpsert(const dns::ARecord& record, const std::string& now);
   bool bindAndRemove(const dns::ARecord& record);
 
   std::string path_;
