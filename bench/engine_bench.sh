@@ -16,7 +16,10 @@
 #   PIN (0: nothing pinned, the AS, dnsperf and lab-load share every core; 1: the AS on CPU 1,
 #   the clients on CPU 0), or by process: AS_CPUS, DNSPERF_CPUS, LOAD_CPUS (taskset -c lists,
 #   e.g. DNSPERF_CPUS=0 LOAD_CPUS=1: dnsperf's timing not disturbed by lab-load), UNLIMITED (1: also registrations beside unlimited queries),
-#   CLIENT_SLICE_US (dnsperf's time slice, e.g. 100; default: the kernel's), INSTALL (1),
+#   CLIENT_SLICE_US (dnsperf's time slice, e.g. 100; default: the kernel's), CONTROL (1: also
+#   dnsperf against Knot serving the same zone, which takes no writes, alone and while lab-load
+#   writes to the AS: what the load does to the measurement on these cores, whoever answers),
+#   INSTALL (1),
 #   BUILD_DIR (build-release), PORT (53610), QUIET_WAIT (10), BASELINE_REF (fe72eaa; empty: no
 #   baseline).
 # Traffic goes only to 127.0.0.1; the AS runs in a temp folder, as SERVER_USER (nobody) when the
@@ -41,7 +44,9 @@ esac
 work=$(mktemp -d /tmp/fibdns-enginebench.XXXXXX)
 server_pid=""
 load_pid="" dp_pid=""
+knot_pid=""
 cleanup() {
+  [ -z "$knot_pid" ] || kill "$knot_pid" 2>/dev/null || true
   [ -z "$load_pid" ] || kill "$load_pid" 2>/dev/null || true
   [ -z "$dp_pid" ] || kill "$dp_pid" 2>/dev/null || true
   bench_stop_server
@@ -50,8 +55,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+control=${CONTROL:-0}
+[ "$control" = 0 ] || [ "$control" = 1 ] || { echo "CONTROL must be 0 or 1" >&2; exit 2; }
 if [ "${INSTALL:-1}" = 1 ]; then
   bench_install dnsperf bind9-dnsutils sqlite3 procps util-linux netcat-openbsd
+  [ "$control" = 0 ] || bench_install knot
 fi
 bench_build authoritative-server lab-load short-slice
 current_as_bin=$as_bin
@@ -103,7 +111,40 @@ if [ -n "${CLIENT_SLICE_US:-}" ]; then
   how="$how; dnsperf with a ${CLIENT_SLICE_US} us time slice"
 fi
 echo "fibonacci.fib.test A" >"$work/q-hit"
+if [ "$control" = 1 ]; then
+  knot_port=$((port + 1))
+  bench_write_zone
+  mkdir -p "$work/knot"
+  cat >"$work/knot/knot.conf" <<EOF
+server:
+  rundir: "$work/knot"
+  listen: 127.0.0.1@$knot_port
+  udp-workers: $(nproc)
+  tcp-workers: 1
+  background-workers: 1
+log:
+  - target: stderr
+    any: warning
+database:
+  storage: "$work/knot/db"
+template:
+  - id: default
+    storage: "$work/knot"
+zone:
+  - domain: fib.test
+    file: "$work/fib.test.zone"
+EOF
+fi
 bench_own_work
+if [ "$control" = 1 ]; then
+  ${pin[@]+"${pin[@]}"} ${server_user[@]+"${server_user[@]}"} knotd -c "$work/knot/knot.conf" 2>>"$work/knot/stderr" &
+  knot_pid=$!
+  for _ in $(seq 100); do
+    dig +tries=1 +time=1 @127.0.0.1 -p "$knot_port" fibonacci.fib.test A +short 2>/dev/null | grep -qx 10.0.0.5 && break
+    kill -0 "$knot_pid" 2>/dev/null || { echo "knotd did not start:" >&2; cat "$work/knot/stderr" >&2; exit 1; }
+    sleep 0.1
+  done
+fi
 
 fresh_as() {
   rm -f "$work"/as.db*
@@ -223,6 +264,22 @@ for pass in $(seq "$repeats"); do
   echo "  pass $pass  queries at $rate/s under writes:   answered $n lost $lost  avg $avg  p50 $p50  p99 $p99  p99.9 $p999  max $max ms$(odd_rcodes "$work/dp")" \
     "(writers meanwhile: $r/s, refused $f, unanswered $u, slowest ack $m ms)"
 
+  # (c') the control: the same dnsperf against Knot, which takes no writes, alone and while the
+  #      same writers load the AS.
+  if [ "$control" = 1 ]; then
+    for phase in alone writes; do
+      fresh_as; busy=$(wait_quiet)
+      if [ "$phase" = writes ]; then start_writes $((dur + 2)); sleep 1; fi
+      timeout $((dur + 30)) ${dnsperf_pin[@]+"${dnsperf_pin[@]}"} "${dnsperf_base[@]}" -p "$knot_port" -l "$dur" -Q "$rate" -v >"$work/dp" 2>&1
+      [ "$phase" = alone ] || wait_writes
+      stop_as_and_check ""
+      read -r n lost qps avg p50 p99 p999 max <<<"$(latency_figures "$work/dp")"
+      label="Knot, alone"; [ "$phase" = writes ] && label="Knot, AS under writes"
+      printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t%s\n' "$pass" "$label" "$n" "$lost" "$qps" "$avg" "$p50" "$p99" "$p999" "$max" "$busy" >>"$lat"
+      echo "  pass $pass  control: $label at $rate/s: answered $n lost $lost  avg $avg  p50 $p50  p99 $p99  p99.9 $p999  max $max ms$(odd_rcodes "$work/dp")"
+    done
+  fi
+
   # (d) registrations while queries run: dnsperf starts 1 s before lab-load and ends about 1 s
   #     after it, so every registration of the run meets the queries.
   for q in $query_cases; do
@@ -266,6 +323,8 @@ awk -F'\t' -v rate="$rate" -v disk="$(awk '{ printf "%s%s", (NR > 1 ? " " : ""),
     a = med(p99["alone"]); b = med(p99["under writes"]); m = med(mx["under writes"])
     if (a > 0) printf "  p99 under writes / p99 alone = %.2f (goal <= 2)  -> %s\n", b / a, (b <= 2 * a ? "meets goal" : "MISSES goal")
     printf "  maximum under writes %.3f ms (goal < 5 ms)  -> %s\n", m, (m < 5 ? "meets goal" : "MISSES goal")
+    ka = med(p99["Knot, alone"]); kb = med(p99["Knot, AS under writes"])
+    if (ka > 0) printf "  control: Knot (takes no writes) p99 while lab-load writes to the AS / p99 alone = %.2f: the load alone does that to the measurement on these cores\n", kb / ka
     printf "  before the engine (issue 8, quiet machine, 5,000 q/s): avg 0.027 ms alone, 0.697 ms under writes, max 38 ms\n\n"
     printf "  %-28s %10s %10s %13s %18s %18s\n", "registrations beside", "median /s", "x no-query", "refused/unans", "median slowest ms", "median dnsperf q/s"
     base = med(rr["none"]); today = ("before-engine" in rr) ? med(rr["before-engine"]) : 0
