@@ -122,8 +122,9 @@ int main(int argc, char** argv) {
     remove_dir = true;
   }
 
-  std::printf("store-commit: %lu commits per batch size after %lu names, --ixfr-history %lu, in %s\n",
-              commits, prefill, history, dir.c_str());
+  std::printf(
+      "store-commit: %lu commits per batch size after %lu names, --ixfr-history %lu, in %s\n",
+      commits, prefill, history, dir.c_str());
   std::printf("  %6s %22s %18s %18s %16s\n", "batch", "CPU us/commit (user)", "CPU us/name",
               "user us/name", "wall us/name");
   std::mt19937_64 random(42);

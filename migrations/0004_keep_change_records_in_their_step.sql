@@ -16,11 +16,13 @@ UPDATE zone_changes SET records = COALESCE(
 DROP VIEW zone_journal;
 DROP TABLE zone_change_records;
 
--- For people with sqlite3, as before: the journal as one readable list, a row per record.
+-- For people with sqlite3, as before: the journal as one readable list, a row per record, with
+-- the columns' types of the old table (so that WHERE ttl = '60' still compares numbers).
 --   sqlite3 -header -column records.db 'SELECT * FROM zone_journal'
 CREATE VIEW zone_journal AS
   SELECT c.id, c.serial_from, c.serial_to, c.committed_at,
-         r.value ->> 0 AS action, r.value ->> 1 AS name, r.value ->> 2 AS type,
-         r.value ->> 3 AS value, r.value ->> 4 AS ttl
+         CAST(r.value ->> 0 AS TEXT) AS action, CAST(r.value ->> 1 AS TEXT) AS name,
+         CAST(r.value ->> 2 AS TEXT) AS type, CAST(r.value ->> 3 AS TEXT) AS value,
+         CAST(r.value ->> 4 AS INTEGER) AS ttl
   FROM zone_changes AS c LEFT JOIN json_each(c.records) AS r
   ORDER BY c.id, action DESC, name;

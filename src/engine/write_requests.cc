@@ -67,7 +67,7 @@ WriteRequest makeRegistrationRequest(dns::ARecord record, SteadyClock::time_poin
     return Status::ok();
   };
   request.done = [send = std::move(send), metrics](const Status& outcome,
-                                                  std::uint32_t /*serial*/) {
+                                                   std::uint32_t /*serial*/) {
     if (metrics != nullptr) {
       metrics
           ->registration(outcome.isOk() ? metrics::RegistrationOutcome::Succeeded

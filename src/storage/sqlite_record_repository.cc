@@ -29,6 +29,7 @@ namespace {
 // The SQL, prepared once per connection (C7). Timestamps are ISO-8601 UTC with milliseconds,
 // e.g. 2026-11-25T22:30:01.123Z, the commit's time for every row it writes; created_at is set
 // on insert and kept by the ON CONFLICT branch, which sets only value, ttl and updated_at.
+constexpr int kMinimumSqliteVersion = 3038000;
 constexpr const char* kBegin = "BEGIN IMMEDIATE";
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kRollback = "ROLLBACK";
@@ -145,6 +146,11 @@ Result<dns::ARecord> validateRow(const std::string& name, const std::string& typ
 Result<std::unique_ptr<SQLite::Database>> openDatabase(
     const std::string& path, const SqliteRecordRepositoryOptions& options) {
   const std::string context = "cannot open database " + path;
+  if (sqlite3_libversion_number() < kMinimumSqliteVersion) {
+    // Migration 0004 and the IXFR journal read JSON with ->> (SQLite 3.38).
+    return failedPrecondition(context + ": SQLite 3.38 or newer is needed, this is " +
+                              sqlite3_libversion());
+  }
   try {
     const auto busy_ms = options.busy_timeout.count();
     auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
@@ -223,9 +229,8 @@ Result<std::unique_ptr<SqliteRecordRepository>> SqliteRecordRepository::open(
       }
       journal = std::make_unique<ZoneJournal>(std::move(*opened));
     }
-    return std::unique_ptr<SqliteRecordRepository>(
-        new SqliteRecordRepository(path, std::move(*db), std::move(statements),
-                                   std::move(journal), options.ixfr_history));
+    return std::unique_ptr<SqliteRecordRepository>(new SqliteRecordRepository(
+        path, std::move(*db), std::move(statements), std::move(journal), options.ixfr_history));
   } catch (const SQLite::Exception& e) {
     return detail::statusFrom(StatusCode::FailedPrecondition,
                               "database " + path + ": cannot prepare statements", e);
@@ -283,11 +288,10 @@ Result<CommitResult> SqliteRecordRepository::apply(std::span<const ChangeSet> se
       break;
     }
   }
-  std::string what =
-      change_count == 1
-          ? describe(first->kind == RecordChange::Kind::Upsert ? "upsert" : "remove",
-                     first->record.name, dns::RecordType::A)
-          : "commit of " + std::to_string(change_count) + " changes";
+  std::string what = change_count == 1
+                         ? describe(first->kind == RecordChange::Kind::Upsert ? "upsert" : "remove",
+                                    first->record.name, dns::RecordType::A)
+                         : "commit of " + std::to_string(change_count) + " changes";
   Statements& s = *statements_;
   try {
     run(s.begin);
@@ -419,9 +423,9 @@ Result<LoadedRecords> SqliteRecordRepository::loadAll() const {
     loaded.serial = *serial;
     while (load.executeStep()) {
       std::string name = load.getColumn(0).getString();
-      Result<dns::ARecord> record = validateRow(name, load.getColumn(1).getString(),
-                                                load.getColumn(2).getString(), load.getColumn(3),
-                                                load.getColumn(4).getString());
+      Result<dns::ARecord> record =
+          validateRow(name, load.getColumn(1).getString(), load.getColumn(2).getString(),
+                      load.getColumn(3), load.getColumn(4).getString());
       if (record) {
         loaded.records.push_back(std::move(*record));
       } else {

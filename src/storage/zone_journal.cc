@@ -9,6 +9,7 @@
 #include <rapidjson/writer.h>
 
 #include "fibdns/dns/ipv4.h"
+#include "fibdns/dns/name.h"
 #include "storage/sqlite_status.h"
 
 namespace fibdns::storage {
@@ -25,16 +26,21 @@ constexpr const char* kPruneChanges = "DELETE FROM zone_changes WHERE id <= :cut
 constexpr const char* kFindStart =
     "SELECT id FROM zone_changes WHERE serial_from = :from ORDER BY id DESC LIMIT 1";
 constexpr const char* kStepsFrom =
-    "SELECT id, serial_from, serial_to FROM zone_changes WHERE id >= :first ORDER BY id"
-    " LIMIT :limit";
+    "SELECT id, serial_from, serial_to, json_type(records) IS 'array' FROM zone_changes"
+    " WHERE id >= :first ORDER BY id LIMIT :limit";
 // The steps' records, a row each. Name order is SQLite's BINARY collation, byte order: the
-// order ChangeSet promises. A value that is not the JSON the journal writes reads as NULLs or
-// fails, and readChain reports it.
+// order ChangeSet promises. `shaped` is 0 for an element that is not the five-element array
+// append() writes (a hand edit): readChain refuses the chain rather than skip it. JSON true and
+// false read as 1 and 0 through ->>, so the TTL's JSON type is checked, not its SQL type.
 constexpr const char* kRecordsBetween =
-    "SELECT c.id, r.value ->> 0 AS action, r.value ->> 1 AS name, r.value ->> 3, r.value ->> 4"
+    "SELECT c.id, r.value ->> 0 AS action, r.value ->> 1 AS name, r.value ->> 2, r.value ->> 3,"
+    " r.value ->> 4,"
+    " r.type = 'array' AND json_array_length(r.value) = 5"
+    " AND json_type(r.value, '$[0]') = 'text' AND json_type(r.value, '$[1]') = 'text'"
+    " AND json_type(r.value, '$[2]') = 'text' AND json_type(r.value, '$[3]') = 'text'"
+    " AND json_type(r.value, '$[4]') = 'integer'"
     " FROM zone_changes AS c, json_each(c.records) AS r"
-    " WHERE c.id BETWEEN :first AND :last AND r.value ->> 2 = 'A'"
-    " ORDER BY c.id, action, name";
+    " WHERE c.id BETWEEN :first AND :last ORDER BY c.id, action, name";
 
 constexpr std::int64_t kMaxSerial = 4294967295;
 
@@ -242,6 +248,11 @@ Result<std::vector<transfer::ChangeSet>> ZoneJournal::readChain(std::uint32_t fr
         if (serial_from != expected_from || serial_to < 0 || serial_to > kMaxSerial) {
           return not_found();  // a hole: a step is missing, so the chain cannot be bridged
         }
+        if (steps.getColumn(3).getInt() == 0) {
+          return internalError("zone journal: records of change " +
+                               std::to_string(steps.getColumn(0).getInt64()) +
+                               " are not a JSON array");
+        }
         transfer::ChangeSet step;
         step.serial_from = expected_from;
         step.serial_to = static_cast<std::uint32_t>(serial_to);
@@ -272,16 +283,22 @@ Result<std::vector<transfer::ChangeSet>> ZoneJournal::readChain(std::uint32_t fr
       const std::string action = records.getColumn(1).getString();
       dns::ARecord record;
       record.name = records.getColumn(2).getString();
-      auto address = dns::parseIpv4(records.getColumn(3).getString());
-      const std::int64_t ttl = records.getColumn(4).getInt64();
-      if (!address || !records.getColumn(4).isInteger() || ttl < 0 || ttl > dns::kMaxTtl || record.name.empty() ||
-          (action != "removed" && action != "added")) {
+      const bool shaped = records.getColumn(6).getInt() != 0;
+      if (shaped && records.getColumn(3).getString() != "A") {
+        continue;  // another type: not served by IXFR yet
+      }
+      auto address = dns::parseIpv4(records.getColumn(4).getString());
+      const std::int64_t ttl = records.getColumn(5).getInt64();
+      auto& list = action == "removed" ? chain[step].removed : chain[step].added;
+      const bool duplicate = !list.empty() && list.back().name == record.name;
+      const auto normalized = dns::normalizeHostName(record.name);
+      if (!shaped || !address || ttl < 0 || ttl > dns::kMaxTtl || !normalized ||
+          *normalized != record.name || duplicate || (action != "removed" && action != "added")) {
         return internalError("zone journal: malformed record row of change " +
                              std::to_string(change_id) + " for '" + record.name + "'");
       }
       record.address = *address;
       record.ttl = static_cast<std::uint32_t>(ttl);
-      auto& list = action == "removed" ? chain[step].removed : chain[step].added;
       list.push_back(std::move(record));
     }
     return chain;

@@ -38,10 +38,10 @@ class ZoneJournal;
 /// The authoritative server's durable record store: one SQLite connection (SQLiteCpp) in WAL
 /// mode with synchronous=FULL, so a change is on disk once its COMMIT returns.
 ///
-/// Every apply() is one BEGIN IMMEDIATE ... COMMIT transaction that also bumps the zone serial
-/// (table zone_serial) once per change set that changed a row, reading it back (group commit:
-/// one fsync for the batch). All
-/// statements are prepared once, in open().
+/// Every apply() is one BEGIN IMMEDIATE ... COMMIT transaction (group commit: one fsync for the
+/// batch) that reads the zone serial (table zone_serial) at its start, steps it once per change
+/// set that changed a row (transfer::nextSerial) and stores the last value once. All statements
+/// are prepared once, in open().
 ///
 /// Errors: another connection holding the write lock beyond busy_timeout is DeadlineExceeded
 /// ("... database is locked"); other store failures (I/O, full disk...) are Unavailable with
@@ -96,8 +96,7 @@ class SqliteRecordRepository final : public authority::RecordRepository {
                          std::unique_ptr<Statements> statements,
                          std::unique_ptr<ZoneJournal> journal, std::size_t ixfr_history);
   // Appends one journal step for `set` (serial_from -> serial_to); throws on a store failure.
-  void journal(const authority::ChangeSet& set, std::uint32_t serial_from,
-               std::uint32_t serial_to);
+  void journal(const authority::ChangeSet& set, std::uint32_t serial_from, std::uint32_t serial_to);
 
   // One statement each; true when a row changed.
   bool bindAndUpsert(const dns::ARecord& record, const std::string& now);

@@ -15,9 +15,9 @@ class Statement;
 
 namespace fibdns::storage {
 
-/// The IXFR journal in SQLite (tables zone_changes and zone_change_records, migration
-/// create_zone_changes): append a committed step, prune to the newest N steps, read the chain of
-/// steps between two serials.
+/// The IXFR journal in SQLite (table zone_changes, a step's records in one JSON array in its
+/// row: migrations create_zone_changes and keep_change_records_in_their_step): append a
+/// committed step, prune to the newest N steps, read the chain of steps between two serials.
 ///
 /// append() and prune() never begin, commit or roll back: they run inside the transaction the
 /// caller (the writer) opened for the change itself, so the journal and the records can never
@@ -27,7 +27,8 @@ namespace fibdns::storage {
 ///
 /// One ZoneJournal per connection (the statements are prepared once, on that connection); not
 /// thread-safe, like the connection. Nothing throws: SQLite errors become Unavailable
-/// (busy, I/O, full disk...) or Internal (a constraint or malformed row: a bug or a hand edit).
+/// (busy, I/O, full disk...) or Internal (a constraint, or a records value that is not the JSON
+/// append() writes: a bug or a hand edit).
 class ZoneJournal {
  public:
   /// Prepares the statements. FailedPrecondition when the journal tables are missing (the

@@ -302,10 +302,11 @@ TEST(SqliteRecordRepository, RecordsAppliedMigrationVersions) {
   while (rows.executeStep()) {
     applied.emplace_back(rows.getColumn(0).getInt(), rows.getColumn(1).getString());
   }
-  EXPECT_THAT(applied, ElementsAre(std::pair<int, std::string>{1, "create_records"},
-                                   std::pair<int, std::string>{2, "create_zone_serial"},
-                                   std::pair<int, std::string>{3, "create_zone_changes"},
-                                   std::pair<int, std::string>{4, "keep_change_records_in_their_step"}));
+  EXPECT_THAT(applied,
+              ElementsAre(std::pair<int, std::string>{1, "create_records"},
+                          std::pair<int, std::string>{2, "create_zone_serial"},
+                          std::pair<int, std::string>{3, "create_zone_changes"},
+                          std::pair<int, std::string>{4, "keep_change_records_in_their_step"}));
   // Reopening applies nothing twice.
   ASSERT_NE(openOrFail(path), nullptr);
   EXPECT_EQ(inspector.execAndGet("SELECT COUNT(*) FROM schema_migrations").getInt(), 4);
@@ -422,7 +423,8 @@ TEST(SqliteRecordRepository, CorruptRowIsInternalForFindAndSkippedByLoadAll) {
   const std::string all = ::testing::PrintToString(loaded->skipped);
   for (const char* expected :
        {"row name='bad.example' type='A': record bad.example A in the store has an invalid address",
-        "row name='' type='A': empty name", "row name='Upper.Example' type='A': name is not normalised",
+        "row name='' type='A': empty name",
+        "row name='Upper.Example' type='A': name is not normalised",
         "row name='trailing.example.' type='A': name is not normalised",
         "row name='bad_label.example' type='A': invalid name",
         "row name='text-ttl.example' type='A': ttl is stored as text, not an integer",
@@ -506,7 +508,8 @@ TEST(SqliteRecordRepository, CheckpointEmptiesTheWriteAheadLog) {
   auto repository = openOrFail(path);
   ASSERT_NE(repository, nullptr);
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE(repository->upsert(aRecord("n" + std::to_string(i) + ".example", "192.0.2.1", 1)).isOk());
+    ASSERT_TRUE(
+        repository->upsert(aRecord("n" + std::to_string(i) + ".example", "192.0.2.1", 1)).isOk());
   }
   std::ifstream wal_before(path + "-wal", std::ios::binary | std::ios::ate);
   ASSERT_TRUE(wal_before.is_open());

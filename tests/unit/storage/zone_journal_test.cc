@@ -195,6 +195,18 @@ TEST_F(ZoneJournalTest, HandEditedBadRowIsInternalNotAWrongAnswer) {
            R"([["added","a.fib.test","A"]])",
            R"({"added":"a.fib.test"})",
            "not json",
+           // JSON shapes ->> reads without complaint: each was a wrong answer, not Internal.
+           R"([["added","a.fib.test","A","192.0.2.1",true]])",  // ->> gives 1
+           R"([["added","a.fib.test","A","192.0.2.1",10,"extra"]])",
+           R"([["added","a.fib.test"]])",  // no type: was skipped as "not A"
+           R"([["added","a.fib.test","A","192.0.2.1",10],null])",
+           R"([["added","a.fib.test","A","192.0.2.1",10],)"
+           R"(["added","a.fib.test","A","192.0.2.2",10]])",  // a name twice: the key is gone
+           R"([["added","A.FIB.TEST","A","192.0.2.1",10]])",
+           R"([["added","a.fib.test.","A","192.0.2.1",10]])",
+           R"([["added",["a.fib.test"],"A","192.0.2.1",10]])",
+           R"({"x":["added","a.fib.test","A","192.0.2.1",10]})",
+           "null",
        }) {
     SQLite::Statement edit(db_, "UPDATE zone_changes SET records = ?");
     edit.bind(1, records);
@@ -223,20 +235,24 @@ TEST(ZoneJournal, MigrationKeepsAJournalWrittenARowPerRecord) {
   auto read = journal->readChain(1, 3);
   ASSERT_TRUE(read.isOk()) << read.status().message();
   ASSERT_EQ(read->size(), 2U);
-  EXPECT_EQ((*read)[0].added, (std::vector<dns::ARecord>{rec("a.fib.test", 1), rec("b.fib.test", 2, 20)}));
+  EXPECT_EQ((*read)[0].added,
+            (std::vector<dns::ARecord>{rec("a.fib.test", 1), rec("b.fib.test", 2, 20)}));
   EXPECT_TRUE((*read)[0].removed.empty());
   EXPECT_EQ((*read)[1].removed, (std::vector<dns::ARecord>{rec("a.fib.test", 1)}));
   EXPECT_TRUE((*read)[1].added.empty());
-  EXPECT_EQ(db.execAndGet("SELECT group_concat(id || ' ' || action || ' ' || name || ' ' || ttl, ', ')"
-                          " FROM zone_journal").getString(),
-            "7 added a.fib.test 10, 7 added b.fib.test 20, 8 removed a.fib.test 10");
+  EXPECT_EQ(
+      db.execAndGet("SELECT group_concat(id || ' ' || action || ' ' || name || ' ' || ttl, ', ')"
+                    " FROM zone_journal")
+          .getString(),
+      "7 added a.fib.test 10, 7 added b.fib.test 20, 8 removed a.fib.test 10");
 }
 
 TEST_F(ZoneJournalTest, StoresAStepsRecordsAsOneJsonArrayInItsRow) {
   append(ChangeSet{1, 2, {rec("a.fib.test", 1)}, {rec("a.fib.test", 2), rec("b.fib.test", 3, 60)}});
-  EXPECT_EQ(db_.execAndGet("SELECT records FROM zone_changes").getString(),
-            R"([["removed","a.fib.test","A","192.0.2.1",10],)"
-            R"(["added","a.fib.test","A","192.0.2.2",10],["added","b.fib.test","A","192.0.2.3",60]])");
+  EXPECT_EQ(
+      db_.execAndGet("SELECT records FROM zone_changes").getString(),
+      R"([["removed","a.fib.test","A","192.0.2.1",10],)"
+      R"(["added","a.fib.test","A","192.0.2.2",10],["added","b.fib.test","A","192.0.2.3",60]])");
 }
 
 TEST_F(ZoneJournalTest, AppendRejectsARecordTheStoreCouldNotHold) {
