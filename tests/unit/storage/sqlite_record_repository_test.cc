@@ -478,7 +478,7 @@ TEST(SqliteRecordRepository, ApplyRaisesTheSerialOncePerChangeSetThatChangedSome
   EXPECT_THAT(listOf(*repository), ElementsAre(aRecord("b.example", "192.0.2.2", 2)));
 }
 
-TEST(SqliteRecordRepository, SerialAfterTheLargestWrapsToOneAndIsStoredOncePerCommit) {
+TEST(SqliteRecordRepository, SerialAfterTheLargestWrapsToOneAndTheCommitsLastIsStored) {
   TempDir dir;
   const std::string path = dir.file("records.db");
   auto repository = openOrFail(path);
