@@ -73,26 +73,7 @@ zone:
   name: fib.test
   zonefile: "$work/fib.test.zone"
 EOF
-  cat >"$work/knot/knot-$w.conf" <<EOF
-server:
-  rundir: "$work/knot"
-  listen: 127.0.0.1@$knot_port
-  udp-workers: $w
-  tcp-workers: 1
-  background-workers: 1
-log:
-  - target: stderr
-    any: warning
-database:
-  storage: "$work/knot/db"
-template:
-  - id: default
-    storage: "$work/knot"
-    semantic-checks: on
-zone:
-  - domain: fib.test
-    file: "$work/fib.test.zone"
-EOF
+  bench_write_knot_conf "$work/knot/knot-$w.conf" "$knot_port" "$w"
 done
 echo "fibonacci.fib.test A" >"$work/q-hit"
 # nxmix: 50% the hit, 50% NXDOMAIN over 50,000 distinct names, cycled by dnsperf.

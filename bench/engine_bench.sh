@@ -114,26 +114,7 @@ echo "fibonacci.fib.test A" >"$work/q-hit"
 if [ "$control" = 1 ]; then
   knot_port=$((port + 1))
   bench_write_zone
-  mkdir -p "$work/knot"
-  cat >"$work/knot/knot.conf" <<EOF
-server:
-  rundir: "$work/knot"
-  listen: 127.0.0.1@$knot_port
-  udp-workers: $(nproc)
-  tcp-workers: 1
-  background-workers: 1
-log:
-  - target: stderr
-    any: warning
-database:
-  storage: "$work/knot/db"
-template:
-  - id: default
-    storage: "$work/knot"
-zone:
-  - domain: fib.test
-    file: "$work/fib.test.zone"
-EOF
+  bench_write_knot_conf "$work/knot/knot.conf" "$knot_port" "$(nproc)"
 fi
 bench_own_work
 if [ "$control" = 1 ]; then

@@ -126,6 +126,31 @@ $TTL 10
 fibonacci    10 IN A   10.0.0.5
 EOF
 }
+# Writes a Knot configuration serving $work/fib.test.zone (bench_write_zone) on 127.0.0.1:PORT
+# with WORKERS UDP workers, state under $work/knot, warnings to stderr.
+bench_write_knot_conf() {  # file port workers
+  mkdir -p "$work/knot"
+  cat >"$1" <<EOF
+server:
+  rundir: "$work/knot"
+  listen: 127.0.0.1@$2
+  udp-workers: $3
+  tcp-workers: 1
+  background-workers: 1
+log:
+  - target: stderr
+    any: warning
+database:
+  storage: "$work/knot/db"
+template:
+  - id: default
+    storage: "$work/knot"
+    semantic-checks: on
+zone:
+  - domain: fib.test
+    file: "$work/fib.test.zone"
+EOF
+}
 # Starts the AS on 127.0.0.1:PORT with database DB serving fib.test, in the background, as the
 # server user, prefixed by the array `pin` when set (e.g. pin=(taskset -c 1)); extra flags follow.
 # Sets server_pid.
