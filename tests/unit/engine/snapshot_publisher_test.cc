@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -17,14 +18,17 @@ TEST(SnapshotPublisher, ReadersSeeWholeSnapshotsWhileTheWriterKeepsChanging) {
   constexpr std::uint32_t kVersions = 2000;
   authority::RecordCache master;
   SnapshotPublisher publisher(std::make_shared<const authority::RecordCache>(master.share()));
+  constexpr int kReaders = 3;
   std::atomic<bool> done{false};
   std::atomic<std::uint64_t> checks{0};
+  std::atomic<int> readers_reading{0};
 
   std::vector<std::thread> readers;
-  for (int r = 0; r < 3; ++r) {
+  for (int r = 0; r < kReaders; ++r) {
     readers.emplace_back([&] {
       SnapshotPublisher::Reader reader(publisher);
       std::uint32_t last_serial = 0;
+      bool reading = false;
       while (!done.load()) {
         const authority::RecordCache& snapshot = reader.get();
         const std::uint32_t serial = snapshot.serial();
@@ -42,9 +46,22 @@ TEST(SnapshotPublisher, ReadersSeeWholeSnapshotsWhileTheWriterKeepsChanging) {
           ASSERT_TRUE(snapshot.hasNamesBelow(""));
         }
         checks.fetch_add(1);
+        if (!reading) {
+          reading = true;
+          readers_reading.fetch_add(1);
+        }
       }
     });
   }
+  // The writer starts once every reader has checked a snapshot, so that the changes below always
+  // meet reads: on a loaded machine a new thread may first run after 2,000 publications (CI saw
+  // that as a run with no check at all). Bounded, so that a reader that fails cannot hang this.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (readers_reading.load() < kReaders && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(readers_reading.load(), kReaders);
+  const std::uint64_t checks_before_writes = checks.load();
   for (std::uint32_t version = 0; version < kVersions; ++version) {
     master.put({"n" + std::to_string(version), dns::Ipv4Address{{10, 0, 0, 1}}, version});
     master.setSerial(version + 1);
@@ -54,7 +71,7 @@ TEST(SnapshotPublisher, ReadersSeeWholeSnapshotsWhileTheWriterKeepsChanging) {
   for (auto& reader : readers) {
     reader.join();
   }
-  EXPECT_GT(checks.load(), 0U);
+  EXPECT_GE(checks_before_writes, static_cast<std::uint64_t>(kReaders));
   EXPECT_EQ(publisher.current()->size(), kVersions);
 }
 
