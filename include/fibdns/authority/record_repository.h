@@ -66,8 +66,8 @@ class RecordRepository {
   virtual ~RecordRepository() = default;
 
   /// Applies every change set, in order, in ONE transaction (all or none: one fsync), raising
-  /// the change serial by one for each set that changed a row. The serials returned are read
-  /// inside that transaction.
+  /// the change serial by one for each set that changed a row. The serials returned come from
+  /// that transaction (the serial it started from, stepped once per such set).
   virtual Result<CommitResult> apply(std::span<const ChangeSet> sets) = 0;
 
   /// Every valid record and the serial, for the start-up load (see LoadedRecords).
