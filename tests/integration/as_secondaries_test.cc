@@ -48,13 +48,6 @@ std::size_t knotTransfers(const std::string& log, const std::string& kind) {
       std::distance(std::sregex_iterator(log.begin(), log.end(), line), std::sregex_iterator()));
 }
 
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The record lines of dig's transfer output (comments and blank lines dropped), split on tabs.
 std::vector<std::vector<std::string>> records(const std::string& output) {
   std::vector<std::vector<std::string>> rows;
@@ -107,7 +100,7 @@ class AsSecondariesTest : public ::testing::Test {
     // Known to the AS (so its signature verifies) but not listed in --allow-transfer.
     other_key_ = makeTsigKey(temp_.path(), "other");
     keyfile_ = temp_.file("keys.conf");
-    std::ofstream(keyfile_) << readAll(key_.file) << readAll(other_key_.file);
+    std::ofstream(keyfile_) << readFile(key_.file) << readFile(other_key_.file);
     as_ = freeDnsEndpoint(kIp);
     knot_endpoint_ = freeDnsEndpoint(kIp);
     nsd_endpoint_ = freeDnsEndpoint(kIp);

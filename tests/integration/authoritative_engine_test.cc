@@ -14,7 +14,6 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -324,18 +323,11 @@ TEST(AuthoritativeEngineThreads, EachServingThreadOwnsAUdpSocketOnThePort) {
 // Queries first on busy cores: the serving threads ask for a 100 us time slice, the writer runs
 // at nice +5 (README, "AS, engine").
 
-std::string readText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The scheduler's slice of a thread in ns, from /proc/.../sched (kernels with scheduler debug
 // files and EEVDF); -1 when the file does not say.
 long long sliceOf(const std::filesystem::path& task) {
   std::smatch match;
-  const std::string text = readText(task / "sched");
+  const std::string text = readFile(task / "sched");
   static const std::regex slice(R"(se\.slice\s*:\s*(\d+))");
   return std::regex_search(text, match, slice) ? std::stoll(match[1]) : -1;
 }
@@ -373,10 +365,10 @@ TEST(AuthoritativeEngineThreads, ServingThreadsAskForShortSlicesAndTheWriterYiel
     for (const auto& task : std::filesystem::directory_iterator(
              "/proc/" + std::to_string(server->pid()) + "/task")) {
       Thread thread;
-      thread.name = readText(task.path() / "comm");
+      thread.name = readFile(task.path() / "comm");
       thread.name.erase(thread.name.find_last_not_of('\n') + 1);
       // /proc/PID/task/TID/stat: "TID (comm) state ...": nice is field 19.
-      const std::string stat = readText(task.path() / "stat");
+      const std::string stat = readFile(task.path() / "stat");
       std::istringstream fields(stat.substr(stat.rfind(')') + 2));
       for (int field = 3; field <= 19 && fields >> thread.nice; ++field) {
       }

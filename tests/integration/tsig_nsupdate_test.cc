@@ -14,7 +14,6 @@
 
 #include <ctime>
 #include <fstream>
-#include <sstream>
 
 #include "fibdns/dns/message.h"
 #include "fibdns/security/tsig.h"
@@ -44,13 +43,6 @@ class ExampleZone : public update::ZoneView {
     return std::nullopt;
   }
 };
-
-std::string readFile(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 class TsigNsupdateTest : public ::testing::Test {
  protected:

@@ -34,13 +34,6 @@ constexpr std::uint16_t kTsigBadSig = 16;
 constexpr std::uint16_t kTsigBadKey = 17;
 constexpr std::uint16_t kTsigBadTime = 18;
 
-std::string readFile(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 // The secret of the first key in a tsig-keygen file, decoded by OpenSSL (not by fibdns).
 testutil::Bytes secretOf(const std::string& key_file) {
   static const std::regex kSecret("secret \"([A-Za-z0-9+/=]+)\"");

@@ -99,12 +99,7 @@ int ChildProcess::stop(int signal, std::chrono::milliseconds timeout) {
   return status;
 }
 
-std::string ChildProcess::log() const {
-  std::ifstream in(log_path_);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string ChildProcess::log() const { return readFile(log_path_); }
 
 namespace {
 
@@ -136,6 +131,13 @@ std::size_t countOccurrences(const std::string& text, const std::string& needle)
     ++count;
   }
   return count;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::string runCommand(const std::string& command, int* status) {

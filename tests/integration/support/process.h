@@ -44,6 +44,9 @@ unsigned short freeTcpPort(const std::string& ip);
 /// command's output).
 std::size_t countOccurrences(const std::string& text, const std::string& needle);
 
+/// The whole content of a file; empty when it cannot be read (a log not written yet).
+std::string readFile(const std::string& path);
+
 /// Runs a shell command, returns its stdout; `status` gets the exit status.
 std::string runCommand(const std::string& command, int* status = nullptr);
 

@@ -70,13 +70,6 @@ void writeFile(const std::string& path, const std::string& content) {
   }
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 bool bindable(const std::string& ip, unsigned short port, int type) {
   const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   if (fd < 0) {
