@@ -44,6 +44,17 @@ constexpr const char* kRecordsBetween =
 
 constexpr std::int64_t kMaxSerial = 4294967295;
 
+// The one rule for a journal record, when it is written and when it is read back: a name in the
+// form the store keeps (normalised, as loadAll requires) and a TTL within RFC 2181's limit. So
+// whatever append() accepts, readChain() reads back, and a hand edit that breaks it is refused.
+bool isJournalRecord(const std::string& name, std::int64_t ttl) {
+  if (ttl < 0 || ttl > dns::kMaxTtl || name.empty()) {
+    return false;
+  }
+  const Result<std::string> normalized = dns::normalizeHostName(name);
+  return normalized && *normalized == name;
+}
+
 }  // namespace
 
 struct ZoneJournal::Statements {
@@ -135,9 +146,9 @@ Result<ZoneJournal> ZoneJournal::open(SQLite::Database& db) {
 Status ZoneJournal::append(const transfer::ChangeSet& change) {
   for (const auto* list : {&change.removed, &change.added}) {
     for (const dns::ARecord& record : *list) {
-      if (record.ttl > dns::kMaxTtl || record.name.empty()) {
+      if (!isJournalRecord(record.name, record.ttl)) {
         return internalError("zone journal: append: record '" + record.name +
-                             "' is not storable (empty name or TTL above 2147483647, RFC 2181)");
+                             "' is not storable (name not normalised, or TTL above 2147483647)");
       }
     }
   }
@@ -290,10 +301,10 @@ Result<std::vector<transfer::ChangeSet>> ZoneJournal::readChain(std::uint32_t fr
       auto address = dns::parseIpv4(records.getColumn(4).getString());
       const std::int64_t ttl = records.getColumn(5).getInt64();
       auto& list = action == "removed" ? chain[step].removed : chain[step].added;
+      // Rows come sorted by action, then name: a name twice in a list follows itself.
       const bool duplicate = !list.empty() && list.back().name == record.name;
-      const auto normalized = dns::normalizeHostName(record.name);
-      if (!shaped || !address || ttl < 0 || ttl > dns::kMaxTtl || !normalized ||
-          *normalized != record.name || duplicate || (action != "removed" && action != "added")) {
+      if (!shaped || !address || !isJournalRecord(record.name, ttl) || duplicate ||
+          (action != "removed" && action != "added")) {
         return internalError("zone journal: malformed record row of change " +
                              std::to_string(change_id) + " for '" + record.name + "'");
       }
