@@ -252,8 +252,12 @@ for pass in $(seq "$repeats"); do
       fresh_as; busy=$(wait_quiet)
       if [ "$phase" = writes ]; then start_writes $((dur + 2)); sleep 1; fi
       timeout $((dur + 30)) ${dnsperf_pin[@]+"${dnsperf_pin[@]}"} "${dnsperf_base[@]}" -p "$knot_port" -l "$dur" -Q "$rate" -v >"$work/dp" 2>&1
-      [ "$phase" = alone ] || wait_writes
-      stop_as_and_check ""
+      a=""
+      if [ "$phase" = writes ]; then
+        wait_writes
+        read -r _ a _ _ _ <<<"$(writes_figures)"
+      fi
+      stop_as_and_check "$a"  # the writers' acknowledged names are checked here too
       read -r n lost qps avg p50 p99 p999 max <<<"$(latency_figures "$work/dp")"
       label="Knot, alone"; [ "$phase" = writes ] && label="Knot, AS under writes"
       printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t%s\n' "$pass" "$label" "$n" "$lost" "$qps" "$avg" "$p50" "$p99" "$p999" "$max" "$busy" >>"$lat"
