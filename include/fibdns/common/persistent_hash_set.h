@@ -3,7 +3,6 @@
 #include <array>
 #include <cstddef>
 #include <functional>
-#include <memory>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -21,8 +20,11 @@ namespace fibdns {
 /// Thread contract: copies, changes and destruction of the copies happen on one thread at a
 /// time (the owner's); other threads may read a copy that no one changes any more, while the
 /// owner keeps it alive. A node is changed in place only when the owner's reference is the only
-/// one (use_count() == 1, exact on the owner's thread, because only that thread creates or
-/// drops references to nodes); otherwise it is cloned first.
+/// one (its count is 1, exact on the owner's thread, because only that thread creates or
+/// drops references to nodes); otherwise it is cloned first. For the same reason the reference
+/// counts are plain integers: a change clones up to three nodes of kFanout references each, and
+/// with std::shared_ptr every one of those copies (and their release when the previous
+/// snapshot goes) was a locked instruction that bought nothing.
 template <typename Value, typename KeyOf>
 class PersistentHashSet {
  public:
@@ -113,9 +115,47 @@ class PersistentHashSet {
     Value value;
   };
   using Leaf = std::vector<Entry>;
+
+  // A counted reference to a node, counted without atomics (the thread contract above: only the
+  // owner's thread copies or drops one).
+  template <typename T>
+  class Ref {
+   public:
+    Ref() = default;
+    Ref(const Ref& other) noexcept : box_(other.box_) {
+      if (box_ != nullptr) ++box_->refs;
+    }
+    Ref(Ref&& other) noexcept : box_(std::exchange(other.box_, nullptr)) {}
+    Ref& operator=(Ref other) noexcept {
+      std::swap(box_, other.box_);
+      return *this;
+    }
+    ~Ref() {
+      if (box_ != nullptr && --box_->refs == 0) delete box_;
+    }
+    template <typename... Args>
+    static Ref make(Args&&... args) {
+      Ref ref;
+      ref.box_ = new Box{1, T(std::forward<Args>(args)...)};
+      return ref;
+    }
+    T* get() const { return box_ != nullptr ? &box_->value : nullptr; }
+    T& operator*() const { return box_->value; }
+    T* operator->() const { return &box_->value; }
+    bool operator==(std::nullptr_t) const { return box_ == nullptr; }
+    bool isOnlyReference() const { return box_->refs == 1; }
+
+   private:
+    struct Box {
+      std::size_t refs;
+      T value;
+    };
+    Box* box_ = nullptr;
+  };
+
   template <typename Child>
   struct Node {
-    std::array<std::shared_ptr<Child>, kFanout> children;
+    std::array<Ref<Child>, kFanout> children;
   };
   using Bottom = Node<Leaf>;
   using Middle = Node<Bottom>;
@@ -128,11 +168,11 @@ class PersistentHashSet {
 
   // Makes `node` this set's own (creating or cloning it as needed) and returns it.
   template <typename T>
-  static T& own(std::shared_ptr<T>& node) {
+  static T& own(Ref<T>& node) {
     if (node == nullptr) {
-      node = std::make_shared<T>();
-    } else if (node.use_count() != 1) {
-      node = std::make_shared<T>(*node);
+      node = Ref<T>::make();
+    } else if (!node.isOnlyReference()) {
+      node = Ref<T>::make(*node);
     }
     return *node;
   }
@@ -155,7 +195,7 @@ class PersistentHashSet {
     return bottom == nullptr ? nullptr : bottom->children[slot(hash, 2)].get();
   }
 
-  std::shared_ptr<Root> root_;
+  Ref<Root> root_;
   std::size_t size_ = 0;
 };
 
