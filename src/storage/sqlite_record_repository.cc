@@ -153,7 +153,12 @@ Result<std::unique_ptr<SQLite::Database>> openDatabase(
   }
   try {
     const auto busy_ms = options.busy_timeout.count();
-    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+    // NOMUTEX: the repository's own mutex already serialises every use of the connection, so
+    // SQLite's per-connection mutex (taken in every bind, step and reset) would only add locked
+    // instructions to the writer's path.
+    auto db = std::make_unique<SQLite::Database>(path,
+                                                 SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
+                                                     SQLITE_OPEN_NOMUTEX,
                                                  busy_ms > std::numeric_limits<int>::max()
                                                      ? std::numeric_limits<int>::max()
                                                      : static_cast<int>(busy_ms < 0 ? 0 : busy_ms));
@@ -370,19 +375,21 @@ Result<CommitResult> SqliteRecordRepository::apply(std::span<const ChangeSet> se
 bool SqliteRecordRepository::bindAndUpsert(const dns::ARecord& record, const std::string& now) {
   SQLite::Statement& upsert = statements_->upsert;
   ResetOnExit reset(upsert);
-  upsert.bind(":name", record.name);
-  upsert.bind(":type", typeText(dns::RecordType::A));
-  upsert.bind(":value", record.address.toString());
+  // Without copies: every bound text outlives the step, and each call binds every parameter.
+  const std::string value = record.address.toString();
+  upsert.bindNoCopy(":name", record.name);
+  upsert.bindNoCopy(":type", typeText(dns::RecordType::A));
+  upsert.bindNoCopy(":value", value);
   upsert.bind(":ttl", static_cast<std::int64_t>(record.ttl));
-  upsert.bind(":now", now);
+  upsert.bindNoCopy(":now", now);
   return upsert.exec() > 0;
 }
 
 bool SqliteRecordRepository::bindAndRemove(const dns::ARecord& record) {
   SQLite::Statement& remove = statements_->remove;
   ResetOnExit reset(remove);
-  remove.bind(":name", record.name);
-  remove.bind(":type", typeText(dns::RecordType::A));
+  remove.bindNoCopy(":name", record.name);
+  remove.bindNoCopy(":type", typeText(dns::RecordType::A));
   return remove.exec() > 0;  // a remove of nothing is no change: no serial bump
 }
 
