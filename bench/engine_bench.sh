@@ -65,29 +65,7 @@ bench_build authoritative-server lab-load short-slice
 current_as_bin=$as_bin
 baseline_ref=${BASELINE_REF-fe72eaa}
 baseline_as_bin=""
-if [ -n "$baseline_ref" ]; then
-  git rev-parse --verify --quiet "$baseline_ref^{commit}" >/dev/null || {
-    echo "BASELINE_REF $baseline_ref is not a commit here (a shallow clone?); BASELINE_REF= skips the baseline" >&2
-    exit 2
-  }
-  # A fixed source path, so that ccache and the build folder are reused across runs. The
-  # sources are extracted again (and the build folder emptied) only when the commit changed:
-  # `git archive` gives every file the commit's time, which make would take as older than the
-  # objects built from another commit's files.
-  baseline_dir=${BASELINE_DIR:-build-engine-baseline}
-  baseline_commit=$(git rev-parse "$baseline_ref^{commit}")
-  if [ "$(cat "$baseline_dir-src/.fibdns-commit" 2>/dev/null)" != "$baseline_commit" ]; then
-    rm -rf "$baseline_dir-src" "$baseline_dir" && mkdir -p "$baseline_dir-src"
-    git archive "$baseline_commit" | tar -x -C "$baseline_dir-src"
-    echo "$baseline_commit" >"$baseline_dir-src/.fibdns-commit"
-  fi
-  launcher=()
-  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -S "$baseline_dir-src" -B "$baseline_dir" -DCMAKE_BUILD_TYPE=Release \
-    -DFIBDNS_BUILD_TESTS=OFF ${launcher[@]+"${launcher[@]}"} >/dev/null
-  cmake --build "$baseline_dir" -j"$(nproc)" --target authoritative-server >/dev/null
-  baseline_as_bin="$baseline_dir/bin/authoritative-server"
-fi
+[ -z "$baseline_ref" ] || bench_build_baseline_as "$baseline_ref"
 
 thread_flag=()
 [ -z "${THREADS:-}" ] || thread_flag=(--threads "$THREADS")

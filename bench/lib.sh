@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034,SC2154,SC2207
 # (SC2034/SC2154: variables set here for, or by, the sourcing script; SC2207: /proc/stat fields.)
-# Shell helpers shared by bench/dns_bench.sh and bench/engine_bench.sh (sourced, not run).
+# Shell helpers shared by the bench/*.sh scripts (sourced, not run).
 # The caller sets `work` (its temp folder) and `server_pid` (""), and calls bench_stop_server from
 # its EXIT trap. Every wait here is bounded; every process is stopped by its PID.
 
@@ -35,6 +35,31 @@ bench_build() {
   cmake --build "$build_dir" -j"$(nproc)" --target "$@" >/dev/null
   as_bin="$build_dir/bin/authoritative-server"
   lab_load_bin="$build_dir/bin/lab-load"
+}
+# Release build of the AS as it was at commit $1 (from `git archive`, in BASELINE_DIR, default
+# build-engine-baseline); sets baseline_as_bin. Exits 2 when $1 is not a commit here.
+bench_build_baseline_as() {
+  local ref=$1 commit launcher=()
+  git rev-parse --verify --quiet "$ref^{commit}" >/dev/null || {
+    echo "BASELINE_REF $ref is not a commit here (a shallow clone?); BASELINE_REF= skips the baseline" >&2
+    exit 2
+  }
+  # A fixed source path, so that ccache and the build folder are reused across runs. The
+  # sources are extracted again (and the build folder emptied) only when the commit changed:
+  # `git archive` gives every file the commit's time, which make would take as older than the
+  # objects built from another commit's files.
+  baseline_dir=${BASELINE_DIR:-build-engine-baseline}
+  commit=$(git rev-parse "$ref^{commit}")
+  if [ "$(cat "$baseline_dir-src/.fibdns-commit" 2>/dev/null)" != "$commit" ]; then
+    rm -rf "$baseline_dir-src" "$baseline_dir" && mkdir -p "$baseline_dir-src"
+    git archive "$commit" | tar -x -C "$baseline_dir-src"
+    echo "$commit" >"$baseline_dir-src/.fibdns-commit"
+  fi
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S "$baseline_dir-src" -B "$baseline_dir" -DCMAKE_BUILD_TYPE=Release \
+    -DFIBDNS_BUILD_TESTS=OFF ${launcher[@]+"${launcher[@]}"} >/dev/null
+  cmake --build "$baseline_dir" -j"$(nproc)" --target authoritative-server >/dev/null
+  baseline_as_bin="$baseline_dir/bin/authoritative-server"
 }
 
 # ---- servers never run as root ------------------------------------------------------------------
