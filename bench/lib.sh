@@ -116,7 +116,7 @@ bench_stop_server() {
   pids=$(tree_pids "$server_pid")
   for p in $pids; do ids+=("$(proc_id "$p")"); done
   kill $pids 2>/dev/null || true
-  for _ in $(seq 50); do
+  for _ in $(seq "${stop_wait_tenths:-50}"); do  # then SIGKILL
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
   done

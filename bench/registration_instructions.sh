@@ -26,6 +26,7 @@ writers=${WRITERS:-16}
 port=${PORT:-53630}
 work=$(mktemp -d /tmp/fibdns-reginstr.XXXXXX)
 server_pid=""
+stop_wait_tenths=300  # callgrind drains and writes a profile per thread at exit: give it 30 s
 trap 'bench_stop_server; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
@@ -45,7 +46,7 @@ profile() {
   mkdir -p "$out" && bench_own_work
   # start_as runs $as_bin as one word: valgrind goes in through a wrapper that execs (the PID
   # stays the server's, which bench_stop_server stops with SIGTERM: callgrind writes at exit).
-  printf '#!/bin/sh\nexec valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="%s" "%s" "$@"\n' \
+  printf '#!/bin/bash\nexec valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file=%q %q "$@"\n' \
     "$out/cg" "$(realpath "$2")" >"$out/run" && chmod +x "$out/run"
   as_bin=$out/run
   start_as "$port" "$out/as.db"
@@ -53,13 +54,18 @@ profile() {
   echo 0 >"$out/acks"
   if [ "$seconds" -gt 0 ]; then
     "$lab_load_bin" --target "127.0.0.1:$port" --only writes --writers "$writers" \
-      --seconds "$seconds" >"$out/load" 2>&1
+      --seconds "$seconds" >"$out/load" 2>&1 ||
+      { echo "lab-load failed:" >&2; cat "$out/load" >&2; exit 1; }
     awk '/^  acknowledged/ { print $NF }' "$out/load" >"$out/acks"
   fi
   bench_stop_server
+  [ "$server_rc" = 0 ] || { echo "$out: the AS exited with $server_rc (see $work/as.stderr)" >&2; exit 1; }
   compgen -G "$out/cg-*" >/dev/null || { echo "$out: callgrind wrote no profile (see $work/as.stderr)" >&2; exit 1; }
+  local f n
   for f in "$out"/cg-*; do
-    echo "${f##*-} $(callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')"
+    n=$(callgrind_annotate "$f" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+    [[ $n =~ ^[0-9]+$ ]] || { echo "$f: no instruction total in callgrind's profile" >&2; exit 1; }
+    echo "${f##*-} $n"
   done >"$out/totals"
 }
 

@@ -71,8 +71,24 @@ class ResetOnExit {
   ResetOnExit(const ResetOnExit&) = delete;
   ResetOnExit& operator=(const ResetOnExit&) = delete;
 
- private:
+ protected:
   SQLite::Statement& statement_;
+};
+
+// For a statement whose texts are bound without copies (bindNoCopy): also drops the bindings
+// on leaving, so that none outlives the buffer it points into (SQLite's rule for SQLITE_STATIC).
+// Declare the bound buffers before this guard, so that they are still alive when it runs.
+class ResetAndUnbindOnExit : public ResetOnExit {
+ public:
+  using ResetOnExit::ResetOnExit;
+  // Runs before the base's reset. SQLiteCpp checks sqlite3_clear_bindings' result (which is
+  // always SQLITE_OK) and would throw otherwise: not from a destructor.
+  ~ResetAndUnbindOnExit() {
+    try {
+      statement_.clearBindings();
+    } catch (const std::exception&) {  // nothing bound survives that matters: the next call
+    }                                   // rebinds every parameter before its step
+  }
 };
 
 void run(SQLite::Statement& statement) {
@@ -158,7 +174,7 @@ Result<std::unique_ptr<SQLite::Database>> openDatabase(
     // instructions to the writer's path.
     auto db = std::make_unique<SQLite::Database>(path,
                                                  SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                                                     SQLITE_OPEN_NOMUTEX,
+                                                     SQLite::OPEN_NOMUTEX,
                                                  busy_ms > std::numeric_limits<int>::max()
                                                      ? std::numeric_limits<int>::max()
                                                      : static_cast<int>(busy_ms < 0 ? 0 : busy_ms));
@@ -374,9 +390,9 @@ Result<CommitResult> SqliteRecordRepository::apply(std::span<const ChangeSet> se
 
 bool SqliteRecordRepository::bindAndUpsert(const dns::ARecord& record, const std::string& now) {
   SQLite::Statement& upsert = statements_->upsert;
-  ResetOnExit reset(upsert);
-  // Without copies: every bound text outlives the step, and each call binds every parameter.
+  // Texts bound without copies (each copy was a malloc and a memcpy), unbound on leaving.
   const std::string value = record.address.toString();
+  ResetAndUnbindOnExit reset(upsert);
   upsert.bindNoCopy(":name", record.name);
   upsert.bindNoCopy(":type", typeText(dns::RecordType::A));
   upsert.bindNoCopy(":value", value);
@@ -387,7 +403,7 @@ bool SqliteRecordRepository::bindAndUpsert(const dns::ARecord& record, const std
 
 bool SqliteRecordRepository::bindAndRemove(const dns::ARecord& record) {
   SQLite::Statement& remove = statements_->remove;
-  ResetOnExit reset(remove);
+  ResetAndUnbindOnExit reset(remove);
   remove.bindNoCopy(":name", record.name);
   remove.bindNoCopy(":type", typeText(dns::RecordType::A));
   return remove.exec() > 0;  // a remove of nothing is no change: no serial bump

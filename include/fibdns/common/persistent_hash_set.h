@@ -143,7 +143,7 @@ class PersistentHashSet {
     T& operator*() const { return box_->value; }
     T* operator->() const { return &box_->value; }
     bool operator==(std::nullptr_t) const { return box_ == nullptr; }
-    bool isOnlyReference() const { return box_->refs == 1; }
+    bool isOnlyReference() const { return box_ != nullptr && box_->refs == 1; }
 
    private:
     struct Box {

@@ -20,7 +20,10 @@ namespace fibdns::engine {
 /// swap, never while it does I/O. Old snapshots are freed by the writer, not by a query thread:
 /// the publisher keeps a reference to each retired snapshot and drops it in a later publish()
 /// once no reader holds it any more (freeing the nodes a commit replaced costs time that a
-/// query must not wait for).
+/// query must not wait for). That is also what makes it correct: the zone data's nodes are
+/// reference-counted without atomics (PersistentHashSet's contract), so a snapshot must be freed
+/// by the writer's thread, never by a reader's. Hence the publisher must outlive every Reader
+/// and every copy taken from current(): then a reader never holds a snapshot's last reference.
 class SnapshotPublisher {
  public:
   explicit SnapshotPublisher(std::shared_ptr<const authority::RecordCache> initial);
