@@ -24,7 +24,7 @@ char toLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' +
 
 }  // namespace
 
-Result<std::string> normalizeHostName(std::string_view text) {
+Status checkHostName(std::string_view text) {
   std::string_view name = text;
   if (!name.empty() && name.back() == '.') {
     name.remove_suffix(1);  // one optional trailing dot: "fibonacci.com." is fully qualified
@@ -35,9 +35,6 @@ Result<std::string> normalizeHostName(std::string_view text) {
   if (name.size() > kMaxNameTextLength) {
     return invalidName("longer than 253 characters", text);
   }
-
-  std::string normalized;
-  normalized.reserve(name.size());
   std::size_t label_start = 0;
   for (std::size_t i = 0; i <= name.size(); ++i) {
     const bool end_of_label = i == name.size() || name[i] == '.';
@@ -47,7 +44,6 @@ Result<std::string> normalizeHostName(std::string_view text) {
         const char shown[] = {'\'', c >= 0x20 && c <= 0x7E ? c : '?', '\'', '\0'};
         return invalidName(std::string("character ") + shown + " not allowed", text);
       }
-      normalized.push_back(toLower(c));
       continue;
     }
     const std::size_t length = i - label_start;
@@ -63,12 +59,32 @@ Result<std::string> normalizeHostName(std::string_view text) {
     if (name[i - 1] == '-') {
       return invalidName("label ends with a hyphen", text);
     }
-    if (i != name.size()) {
-      normalized.push_back('.');
-    }
     label_start = i + 1;
   }
+  return Status::ok();
+}
+
+Result<std::string> normalizeHostName(std::string_view text) {
+  if (Status valid = checkHostName(text); !valid.isOk()) {
+    return valid;
+  }
+  std::string normalized(text.back() == '.' ? text.substr(0, text.size() - 1) : text);
+  for (char& c : normalized) {
+    c = toLower(c);
+  }
   return normalized;
+}
+
+bool isNormalizedHostName(std::string_view text) {
+  if (text.empty() || text.back() == '.') {
+    return false;
+  }
+  for (const char c : text) {
+    if (c >= 'A' && c <= 'Z') {
+      return false;
+    }
+  }
+  return checkHostName(text).isOk();
 }
 
 }  // namespace fibdns::dns

@@ -48,11 +48,7 @@ constexpr std::int64_t kMaxSerial = 4294967295;
 // form the store keeps (normalised, as loadAll requires) and a TTL within RFC 2181's limit. So
 // whatever append() accepts, readChain() reads back, and a hand edit that breaks it is refused.
 bool isJournalRecord(const std::string& name, std::int64_t ttl) {
-  if (ttl < 0 || ttl > dns::kMaxTtl || name.empty()) {
-    return false;
-  }
-  const Result<std::string> normalized = dns::normalizeHostName(name);
-  return normalized && *normalized == name;
+  return ttl >= 0 && ttl <= dns::kMaxTtl && dns::isNormalizedHostName(name);
 }
 
 }  // namespace

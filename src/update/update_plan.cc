@@ -200,7 +200,7 @@ UpdatePlan planUpdates(const UpdateMessage& message, const ZoneView& zones) {
       if (rr.rdata.size() != 4) {
         return fail(UpdateRcode::FormErr, "A RDATA is not 4 bytes");
       }
-      if (!dns::normalizeHostName(rr.name.key())) {
+      if (!dns::checkHostName(rr.name.key()).isOk()) {
         return fail(UpdateRcode::Refused, "name " + quoted(rr.name) + " is not a host name");
       }
     } else if (rr.rrclass == kClassAny) {

@@ -16,4 +16,12 @@ inline constexpr std::size_t kMaxNameTextLength = 253;  // presentation form, wi
 /// dot. InvalidArgument with a message naming the rule broken, e.g. "invalid name: empty label".
 Result<std::string> normalizeHostName(std::string_view text);
 
+/// The same rules without building the normalised form: Ok, or the error normalizeHostName
+/// would return.
+Status checkHostName(std::string_view text);
+
+/// True when `text` is a host name already in normalised form, i.e. normalizeHostName(text)
+/// would return `text` itself. Allocates nothing (for checks on a hot path).
+bool isNormalizedHostName(std::string_view text);
+
 }  // namespace fibdns::dns

@@ -86,6 +86,25 @@ TEST(Name, RejectsInvalidNames) {
   }
 }
 
+TEST(Name, CheckAndIsNormalizedAgreeWithNormalize) {
+  // checkHostName answers what normalizeHostName would (the same message on failure), and
+  // isNormalizedHostName is true exactly when normalizeHostName returns its input unchanged.
+  const std::string inputs[] = {
+      "fibonacci.com", "FiBoNacci.COM", "fibonacci.com.", "localhost", "a.b.c", "my-host.ex-1.org",
+      labels(4, 62) + ".a", labels(4, 62) + ".ab", "", ".", "a..com", "-a.com", "a-.com",
+      "a_b.com", std::string(64, 'x') + ".com", "caf\xc3\xa9.com", "x.y.", "Z"};
+  for (const std::string& input : inputs) {
+    SCOPED_TRACE(input);
+    const Result<std::string> normalized = normalizeHostName(input);
+    const Status checked = checkHostName(input);
+    EXPECT_EQ(checked.isOk(), normalized.isOk());
+    if (!normalized.isOk()) {
+      EXPECT_EQ(checked.message(), normalized.status().message());
+    }
+    EXPECT_EQ(isNormalizedHostName(input), normalized.isOk() && *normalized == input);
+  }
+}
+
 TEST(Name, MessageNamesRuleAndName) {
   const Result<std::string> name = normalizeHostName("-a.com");
   ASSERT_FALSE(name.isOk());
