@@ -1,25 +1,17 @@
 #include "fibdns/transfer/change_set.h"
 
-namespace fibdns::transfer {
+#include <algorithm>
+#include <utility>
 
-void ChangeSetBuilder::touch(const std::string& name, const std::optional<dns::ARecord>& before,
-                             const std::optional<dns::ARecord>& after) {
-  const auto found = names_.find(name);
-  if (found == names_.end()) {
-    names_.emplace(name, NameHistory{before, after});
-    return;
-  }
-  // An earlier change already fixed the "before" state; only the latest "after" counts.
-  found->second.after = after;
-}
+namespace fibdns::transfer {
 
 void ChangeSetBuilder::upsert(const std::optional<dns::ARecord>& previous,
                               const dns::ARecord& now) {
-  touch(now.name, previous, now);
+  touches_.push_back({previous, now});
 }
 
 void ChangeSetBuilder::erase(const dns::ARecord& previous) {
-  touch(previous.name, previous, std::nullopt);
+  touches_.push_back({previous, std::nullopt});
 }
 
 void ChangeSetBuilder::apply(const ChangeSet& change) {
@@ -30,13 +22,13 @@ void ChangeSetBuilder::apply(const ChangeSet& change) {
   while (removed != change.removed.end() || added != change.added.end()) {
     if (added == change.added.end() ||
         (removed != change.removed.end() && removed->name < added->name)) {
-      touch(removed->name, *removed, std::nullopt);
+      touches_.push_back({*removed, std::nullopt});
       ++removed;
     } else if (removed == change.removed.end() || added->name < removed->name) {
-      touch(added->name, std::nullopt, *added);
+      touches_.push_back({std::nullopt, *added});
       ++added;
     } else {
-      touch(added->name, *removed, *added);
+      touches_.push_back({*removed, *added});
       ++removed;
       ++added;
     }
@@ -44,21 +36,31 @@ void ChangeSetBuilder::apply(const ChangeSet& change) {
 }
 
 ChangeSet ChangeSetBuilder::finish(std::uint32_t serial_from, std::uint32_t serial_to) {
+  std::stable_sort(touches_.begin(), touches_.end(),
+                   [](const Touch& a, const Touch& b) { return a.name() < b.name(); });
   ChangeSet change;
   change.serial_from = serial_from;
   change.serial_to = serial_to;
-  for (const auto& [name, history] : names_) {
-    if (history.before == history.after) {
-      continue;  // added then removed, or changed and changed back: nothing to transfer
+  for (std::size_t first = 0; first < touches_.size();) {
+    std::size_t last = first;
+    while (last + 1 < touches_.size() && touches_[last + 1].name() == touches_[first].name()) {
+      ++last;
     }
-    if (history.before) {
-      change.removed.push_back(*history.before);
+    // The state before the name's first change and after its last one; anything between is
+    // transient. Equal states: added then removed, or changed and changed back: nothing to send.
+    std::optional<dns::ARecord>& before = touches_[first].before;
+    std::optional<dns::ARecord>& after = touches_[last].after;
+    if (before != after) {
+      if (before) {
+        change.removed.push_back(std::move(*before));
+      }
+      if (after) {
+        change.added.push_back(std::move(*after));
+      }
     }
-    if (history.after) {
-      change.added.push_back(*history.after);
-    }
+    first = last + 1;
   }
-  names_.clear();
+  touches_.clear();
   return change;
 }
 

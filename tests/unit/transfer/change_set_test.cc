@@ -96,6 +96,24 @@ TEST_F(ChangeSetBuilderTest, OutputIsSortedByNameWhateverTheInputOrder) {
   EXPECT_EQ(change.removed, std::vector{rec("a.fib.test", 0)});
 }
 
+TEST_F(ChangeSetBuilderTest, InterleavedNamesEachKeepTheirFirstBeforeAndLastAfter) {
+  // Reports of several names in turn, each name changed more than once: the first report of a
+  // name gives its "before" and its last report its "after", whatever came between.
+  builder_.upsert(rec("b.fib.test", 1), rec("b.fib.test", 2));
+  builder_.upsert(std::nullopt, rec("a.fib.test", 5));
+  builder_.upsert(rec("b.fib.test", 7), rec("b.fib.test", 3));  // a stale previous: ignored
+  builder_.erase(rec("a.fib.test", 5));
+  builder_.upsert(std::nullopt, rec("c.fib.test", 9));
+  builder_.upsert(rec("b.fib.test", 3), rec("b.fib.test", 4));
+  const ChangeSet change = builder_.finish(7, 8);
+  EXPECT_EQ(change.removed, std::vector{rec("b.fib.test", 1)});
+  EXPECT_EQ(change.added, (std::vector{rec("b.fib.test", 4), rec("c.fib.test", 9)}));
+  EXPECT_TRUE(builder_.empty());
+  // The builder is reusable after finish().
+  builder_.upsert(std::nullopt, rec("d.fib.test", 1));
+  EXPECT_EQ(builder_.finish(8, 9).added, std::vector{rec("d.fib.test", 1)});
+}
+
 TEST(Condense, ChainOfStepsBecomesOneDifference) {
   const std::vector<ChangeSet> chain{
       // 1 -> 2: a added, b replaced
