@@ -41,6 +41,9 @@ ChangeSet ChangeSetBuilder::finish(std::uint32_t serial_from, std::uint32_t seri
   ChangeSet change;
   change.serial_from = serial_from;
   change.serial_to = serial_to;
+  // Room first: nothing is moved out of the reports until no push_back can throw.
+  change.removed.reserve(touches_.size());
+  change.added.reserve(touches_.size());
   for (std::size_t first = 0; first < touches_.size();) {
     std::size_t last = first;
     while (last + 1 < touches_.size() && touches_[last + 1].name() == touches_[first].name()) {

@@ -59,7 +59,8 @@ class ChangeSetBuilder {
   struct Touch {
     std::optional<dns::ARecord> before;
     std::optional<dns::ARecord> after;
-    const std::string& name() const { return before ? before->name : after->name; }
+    // An upsert files under its new record's name (a `previous` only says what it replaced).
+    const std::string& name() const { return after ? after->name : before->name; }
   };
 
   // Every report in order; finish() sorts them by name (stably: a name's first report gives its

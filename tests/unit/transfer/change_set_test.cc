@@ -114,6 +114,21 @@ TEST_F(ChangeSetBuilderTest, InterleavedNamesEachKeepTheirFirstBeforeAndLastAfte
   EXPECT_EQ(builder_.finish(8, 9).added, std::vector{rec("d.fib.test", 1)});
 }
 
+TEST_F(ChangeSetBuilderTest, ManyInterleavedReportsKeepEachNamesOrder) {
+  // Enough reports that a sort which is not stable would reorder a name's reports (small ranges
+  // are insertion-sorted, which happens to be stable): 4 names, 10 changes each, in turn.
+  for (std::uint8_t step = 1; step <= 10; ++step) {
+    for (const char* name : {"d.fib.test", "b.fib.test", "c.fib.test", "a.fib.test"}) {
+      builder_.upsert(rec(name, static_cast<std::uint8_t>(step - 1)), rec(name, step));
+    }
+  }
+  const ChangeSet change = builder_.finish(1, 2);
+  EXPECT_EQ(change.removed, (std::vector{rec("a.fib.test", 0), rec("b.fib.test", 0),
+                                         rec("c.fib.test", 0), rec("d.fib.test", 0)}));
+  EXPECT_EQ(change.added, (std::vector{rec("a.fib.test", 10), rec("b.fib.test", 10),
+                                       rec("c.fib.test", 10), rec("d.fib.test", 10)}));
+}
+
 TEST(Condense, ChainOfStepsBecomesOneDifference) {
   const std::vector<ChangeSet> chain{
       // 1 -> 2: a added, b replaced
