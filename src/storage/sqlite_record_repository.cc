@@ -17,6 +17,7 @@
 #include "fibdns/storage/zone_journal.h"
 #include "fibdns/transfer/serial.h"
 #include "storage/sqlite_status.h"
+#include "storage/statement_reset.h"
 
 namespace fibdns::storage {
 
@@ -25,6 +26,8 @@ using authority::CommitResult;
 using authority::LoadedRecords;
 using authority::RecordChange;
 namespace {
+
+using detail::StatementReset;
 
 // The SQL, prepared once per connection (C7). Timestamps are ISO-8601 UTC with milliseconds,
 // e.g. 2026-11-25T22:30:01.123Z, the commit's time for every row it writes; created_at is set
@@ -61,38 +64,8 @@ const char* typeText(dns::RecordType type) {
   return "?";
 }
 
-// Resets a prepared statement when leaving the scope, however it is left: a SELECT that is not
-// reset keeps its read transaction open (blocking WAL checkpoints), and a statement must be
-// reset before its next execution.
-class ResetOnExit {
- public:
-  explicit ResetOnExit(SQLite::Statement& statement) : statement_(statement) {}
-  ~ResetOnExit() { (void)statement_.tryReset(); }  // the step's error was already reported
-  ResetOnExit(const ResetOnExit&) = delete;
-  ResetOnExit& operator=(const ResetOnExit&) = delete;
-
- protected:
-  SQLite::Statement& statement_;
-};
-
-// For a statement whose texts are bound without copies (bindNoCopy): also drops the bindings
-// on leaving, so that none outlives the buffer it points into (SQLite's rule for SQLITE_STATIC).
-// Declare the bound buffers before this guard, so that they are still alive when it runs.
-class ResetAndUnbindOnExit : public ResetOnExit {
- public:
-  using ResetOnExit::ResetOnExit;
-  // Runs before the base's reset. SQLiteCpp checks sqlite3_clear_bindings' result (which is
-  // always SQLITE_OK) and would throw otherwise: not from a destructor.
-  ~ResetAndUnbindOnExit() {
-    try {
-      statement_.clearBindings();
-    } catch (const std::exception&) {  // nothing bound survives that matters: the next call
-    }                                   // rebinds every parameter before its step
-  }
-};
-
 void run(SQLite::Statement& statement) {
-  ResetOnExit reset(statement);
+  StatementReset reset(statement);
   statement.exec();
 }
 
@@ -328,7 +301,7 @@ Result<CommitResult> SqliteRecordRepository::apply(std::span<const ChangeSet> se
     // The serial before; then one step per set that changed something, stored once at the end
     // (only the last value is kept).
     {
-      ResetOnExit reset(s.select_serial);
+      StatementReset reset(s.select_serial);
       if (!s.select_serial.executeStep()) {
         throw std::runtime_error("zone_serial has no row");
       }
@@ -336,7 +309,7 @@ Result<CommitResult> SqliteRecordRepository::apply(std::span<const ChangeSet> se
     }
     std::string now;
     {
-      ResetOnExit reset(s.now);
+      StatementReset reset(s.now);
       (void)s.now.executeStep();  // one row, always
       now = s.now.getColumn(0).getString();
     }
@@ -360,7 +333,7 @@ Result<CommitResult> SqliteRecordRepository::apply(std::span<const ChangeSet> se
       result.serials.push_back(result.serial);
     }
     if (result.changed) {
-      ResetOnExit reset(s.set_serial);
+      StatementReset reset(s.set_serial);
       s.set_serial.bind(":serial", static_cast<std::int64_t>(result.serial));
       s.set_serial.exec();
       if (journal_) {
@@ -390,9 +363,9 @@ Result<CommitResult> SqliteRecordRepository::apply(std::span<const ChangeSet> se
 
 bool SqliteRecordRepository::bindAndUpsert(const dns::ARecord& record, const std::string& now) {
   SQLite::Statement& upsert = statements_->upsert;
-  // Texts bound without copies (each copy was a malloc and a memcpy), unbound on leaving.
+  // Texts bound without copies (each copy was a malloc and a memcpy), unbound by the guard.
   const std::string value = record.address.toString();
-  ResetAndUnbindOnExit reset(upsert);
+  StatementReset reset(upsert);
   upsert.bindNoCopy(":name", record.name);
   upsert.bindNoCopy(":type", typeText(dns::RecordType::A));
   upsert.bindNoCopy(":value", value);
@@ -403,7 +376,7 @@ bool SqliteRecordRepository::bindAndUpsert(const dns::ARecord& record, const std
 
 bool SqliteRecordRepository::bindAndRemove(const dns::ARecord& record) {
   SQLite::Statement& remove = statements_->remove;
-  ResetAndUnbindOnExit reset(remove);
+  StatementReset reset(remove);
   remove.bindNoCopy(":name", record.name);
   remove.bindNoCopy(":type", typeText(dns::RecordType::A));
   return remove.exec() > 0;  // a remove of nothing is no change: no serial bump
@@ -414,7 +387,7 @@ Result<std::optional<dns::ARecord>> SqliteRecordRepository::find(std::string_vie
   const std::lock_guard lock(mutex_);
   try {
     SQLite::Statement& find = statements_->find;
-    ResetOnExit reset(find);
+    StatementReset reset(find);
     find.bind(":name", std::string(name));
     find.bind(":type", typeText(type));
     if (!find.executeStep()) {
@@ -441,7 +414,7 @@ Result<LoadedRecords> SqliteRecordRepository::loadAll() const {
   const std::lock_guard lock(mutex_);
   try {
     SQLite::Statement& load = statements_->load_all;
-    ResetOnExit reset(load);
+    StatementReset reset(load);
     LoadedRecords loaded;
     loaded.serial = *serial;
     while (load.executeStep()) {
@@ -496,7 +469,7 @@ Status SqliteRecordRepository::checkpoint() {
   const std::lock_guard lock(mutex_);
   try {
     SQLite::Statement& checkpoint = statements_->checkpoint;
-    ResetOnExit reset(checkpoint);
+    StatementReset reset(checkpoint);
     // One row: busy (1 when another connection kept it from finishing), WAL frames, frames
     // checkpointed. For a database not in WAL mode it does nothing and says so with -1s.
     if (checkpoint.executeStep() && checkpoint.getColumn(0).getInt() != 0) {
@@ -512,7 +485,7 @@ Result<std::uint32_t> SqliteRecordRepository::changeSerial() const {
   const std::lock_guard lock(mutex_);
   try {
     SQLite::Statement& select = statements_->select_serial;
-    ResetOnExit reset(select);
+    StatementReset reset(select);
     if (!select.executeStep()) {
       return internalError("database " + path_ + ": zone_serial has no row");
     }

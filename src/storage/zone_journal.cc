@@ -11,9 +11,12 @@
 #include "fibdns/dns/ipv4.h"
 #include "fibdns/dns/name.h"
 #include "storage/sqlite_status.h"
+#include "storage/statement_reset.h"
 
 namespace fibdns::storage {
 namespace {
+
+using detail::StatementReset;
 
 // One row per step, its records in one JSON array (migration 0004): one insert per commit.
 constexpr const char* kInsertChange =
@@ -73,24 +76,6 @@ struct ZoneJournal::Statements {
 };
 
 namespace {
-
-// Leaves a statement ready for its next use whatever happened to the last one.
-class StatementReset {
- public:
-  explicit StatementReset(SQLite::Statement& statement) : statement_(statement) {}
-  ~StatementReset() {
-    try {
-      statement_.reset();
-      statement_.clearBindings();
-    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): reset reports old errors
-    }
-  }
-  StatementReset(const StatementReset&) = delete;
-  StatementReset& operator=(const StatementReset&) = delete;
-
- private:
-  SQLite::Statement& statement_;
-};
 
 // A read snapshot for the lifetime of the object: SAVEPOINT starts a (deferred) transaction when
 // none is open and nests inside the caller's otherwise. Without it, a writer on another

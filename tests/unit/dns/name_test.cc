@@ -44,6 +44,7 @@ TEST(Name, NormalizesValidNames) {
     const Result<std::string> name = normalizeHostName(c.input);
     ASSERT_TRUE(name.isOk()) << name.status().message();
     EXPECT_EQ(*name, c.want);
+    EXPECT_TRUE(checkHostName(c.input).isOk());
   }
 }
 
@@ -83,12 +84,13 @@ TEST(Name, RejectsInvalidNames) {
     for (const char ch : message) {
       EXPECT_TRUE(ch >= 0x20 && ch <= 0x7E) << "control byte in: " << message;
     }
+    const Status checked = checkHostName(c.input);
+    EXPECT_EQ(checked.code(), StatusCode::InvalidArgument);
+    EXPECT_NE(checked.message().find(c.want_substring), std::string::npos) << checked.message();
   }
 }
 
-TEST(Name, CheckAndIsNormalizedAgreeWithNormalize) {
-  // checkHostName answers what normalizeHostName would (the same message on failure), and
-  // isNormalizedHostName is true exactly when normalizeHostName returns its input unchanged.
+TEST(Name, IsNormalizedExactlyWhenNormalizingChangesNothing) {
   const std::string inputs[] = {
       "fibonacci.com", "FiBoNacci.COM", "fibonacci.com.", "localhost", "a.b.c", "my-host.ex-1.org",
       labels(4, 62) + ".a", labels(4, 62) + ".ab", "", ".", "a..com", "-a.com", "a-.com",
@@ -96,11 +98,6 @@ TEST(Name, CheckAndIsNormalizedAgreeWithNormalize) {
   for (const std::string& input : inputs) {
     SCOPED_TRACE(input);
     const Result<std::string> normalized = normalizeHostName(input);
-    const Status checked = checkHostName(input);
-    EXPECT_EQ(checked.isOk(), normalized.isOk());
-    if (!normalized.isOk()) {
-      EXPECT_EQ(checked.message(), normalized.status().message());
-    }
     EXPECT_EQ(isNormalizedHostName(input), normalized.isOk() && *normalized == input);
   }
 }
